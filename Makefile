@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The harness around patches/: fetch Linux 6.12, apply the series, build,
+# boot under QEMU, test.  See README.md.
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+TREE := $(BUILD)/linux
+export BASE KSRC
+
+.PHONY: help check run tree export lint bisect deps clean
+
+help:
+	@echo "make check        build base+series (debug), run the guest suite"
+	@echo "make check BASE=1 the same suite on the unpatched base"
+	@echo "make run          build base+series and show it at work (demo)"
+	@echo "make tree         build/linux: base plus one commit per patch"
+	@echo "make export       write build/linux's commits back to patches/"
+	@echo "make lint         checkpatch --strict on patches/, shellcheck"
+	@echo "make bisect       build the tree after each patch in turn"
+
+deps:
+	@scripts/deps.sh
+
+check:
+	@scripts/check.sh check
+
+run:
+	@scripts/check.sh demo
+
+tree: deps
+	@scripts/tree.sh
+
+export:
+	@scripts/export.sh
+
+lint: deps
+	@scripts/lint.sh
+
+bisect: deps
+	@scripts/bisect.sh
+
+clean:
+	rm -rf $(BUILD)/out $(BUILD)/logs

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# apply-series.sh TREE [BASE]
+#
+# Reset the git tree TREE to the tag "base" and, unless BASE is 1, apply
+# patches/ in `series` order with git am.  A patch that does not apply stops
+# with its file name and the hunk that failed.
+set -euo pipefail
+
+tree=$1
+base_only=${2:-0}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+git -C "$tree" am --abort >/dev/null 2>&1 || true
+git -C "$tree" checkout -q --detach base
+git -C "$tree" reset -q --hard base
+git -C "$tree" clean -q -fdx
+[ "$base_only" = 1 ] && { echo "series: none (BASE=1)"; exit 0; }
+
+n=0
+while read -r patch; do
+	case "$patch" in ''|'#'*) continue ;; esac
+	file=$here/patches/$patch
+	[ -f "$file" ] || { echo "series: $patch is listed but missing" >&2; exit 1; }
+	if ! log=$(git -C "$tree" am -q --3way "$file" 2>&1); then
+		echo "series: patches/$patch does not apply:" >&2
+		echo "$log" | grep -E '^(error|Patch failed|CONFLICT|Applying)' >&2 || true
+		git -C "$tree" diff >&2 || true
+		git -C "$tree" am --abort >/dev/null 2>&1 || true
+		exit 1
+	fi
+	n=$((n + 1))
+done <"$here/patches/series"
+echo "series: $n patches applied"

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh MODE: build base plus series (base only with BASE=1) as the debug
+# kernel, boot it under QEMU and run MODE in the guest:
+#   check  the guest suite of guest/tests, judged by parse-results.py
+#   demo   the series at work on a small example (make run)
+set -euo pipefail
+
+mode=${1:-check}
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+variant=series
+[ "${BASE:-0}" = 1 ] && variant=base
+out=$build/out/$variant-debug
+logs=$build/logs/$variant-$mode
+src=$build/src
+
+stamp() {
+	echo "[$(date +%H:%M:%S)] $*"
+}
+
+stamp "deps"
+"$here/scripts/deps.sh"
+"$here/scripts/fetch-base.sh"
+if [ ! -d "$src/.git" ] && [ ! -f "$src/.git" ]; then
+	git -C "$build/linux" worktree prune
+	git -C "$build/linux" worktree add -q --detach "$src" base
+fi
+"$here/scripts/apply-series.sh" "$src" "${BASE:-0}"
+
+stamp "build $variant-debug"
+t0=$(date +%s)
+"$here/scripts/build-kernel.sh" "$src" "$out" debug
+stamp "built in $(($(date +%s) - t0))s: $(cat "$out/include/config/kernel.release")"
+
+extra=()
+if [ "$mode" = demo ]; then
+	gcc -static -O2 -Wall -I "$src/lib" -I "$out/usr/include" \
+		-o "$out/demo" "$here/guest/demo.c"
+	extra+=("$out/demo")
+fi
+"$here/scripts/mkinitramfs.sh" "$out" "${extra[@]}"
+"$here/scripts/probe-kvm.sh" "$out"
+
+stamp "boot $variant-debug, guest $mode"
+t0=$(date +%s)
+"$here/scripts/run-qemu.sh" "$out" "$logs" "$mode" "${GUEST_TIMEOUT:-3600}" ||
+	guest_failed=1
+stamp "guest ran ${variant} $mode in $(($(date +%s) - t0))s; console: $logs/console.log"
+echo "base: $(cat "$build/base-version")"
+
+case "$mode" in
+check)
+	"$here/scripts/parse-results.py" "$logs" "$here/guest/tests" \
+		"$here/guest/known-skips" | tee "$logs/summary"
+	status=${PIPESTATUS[0]}
+	[ -z "${guest_failed:-}" ] || status=1
+	exit "$status"
+	;;
+*)
+	cat "$logs/results.log"
+	[ -z "${guest_failed:-}" ]
+	;;
+esac

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make export: write the commits base..series of build/linux into patches/
+# as git format-patch files named after their subjects, regenerate `series`
+# and keep the cover letter (patches/0000-cover-letter.patch) as it is.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+tree=$here/build/linux
+patches=$here/patches
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+git -C "$tree" diff --quiet HEAD ||
+	{ echo "export: build/linux has uncommitted changes" >&2; exit 1; }
+git -C "$tree" format-patch -q --no-signature --zero-commit \
+	-o "$tmp" base..series
+find "$patches" -name '[0-9][0-9][0-9][0-9]-*.patch' \
+	! -name '0000-cover-letter.patch' -delete
+{
+	echo "# The series, in the order git am applies it (make export writes this)."
+	for p in "$tmp"/*.patch; do
+		cp "$p" "$patches/"
+		basename "$p"
+	done
+} >"$patches/series"
+echo "export: $(grep -vc '^#' "$patches/series") patches in patches/"

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-qemu.sh OUT LOGDIR MODE TIMEOUT
+#
+# Boot OUT/arch/x86/boot/bzImage with OUT/initramfs.cpio: 2 vCPUs, two NUMA
+# nodes with 1280 MiB each, of which the last 512 MiB of node 1 are reserved
+# at boot and given to test_hmm as device-coherent memory.  Fresh ext4, xfs
+# and btrfs images are attached as virtio disks.  The kernel console goes to
+# LOGDIR/console.log, the guest's results to LOGDIR/results.log.  MODE is
+# passed to guest/init (check, demo, bench).  The guest is killed after
+# TIMEOUT seconds.
+set -euo pipefail
+
+out=$(realpath "$1")
+logs=$(realpath -m "$2")
+mode=$3
+limit=$4
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+node_mb=1280
+spm_mb=512
+spm_start_mb=$((2 * node_mb - spm_mb))
+
+mkdir -p "$logs"
+rm -f "$logs/console.log" "$logs/results.log"
+
+# Every run starts from empty filesystems.
+disks=()
+for fs in ext4 xfs btrfs; do
+	img=$logs/$fs.img
+	rm -f "$img"
+	truncate -s 320M "$img"
+	case "$fs" in
+	ext4) mkfs.ext4 -q -F "$img" ;;
+	xfs) mkfs.xfs -q -f "$img" ;;
+	btrfs) mkfs.btrfs -q -f "$img" >/dev/null ;;
+	esac
+	disks+=(-drive "file=$img,if=virtio,format=raw")
+done
+
+accel=tcg,thread=multi
+if [ "$(cat "$here/build/kvm-probe" 2>/dev/null)" = ok ]; then
+	accel=kvm
+fi
+
+cmdline="console=ttyS0 panic=-1 loglevel=7 harness=$mode"
+cmdline+=" memmap=${spm_mb}M!${spm_start_mb}M spm=$((spm_start_mb << 20))"
+cmdline+=" transparent_hugepage=madvise"
+# TCG can stall a vCPU for many seconds when the host is busy (seen: 26 s in
+# stop_machine at boot): report soft lockups after 120 s, not 20 s.
+cmdline+=" watchdog_thresh=60"
+
+status=0
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	-machine pc -accel "$accel" -cpu max -smp 2 -m $((2 * node_mb))M \
+	-object memory-backend-ram,id=m0,size=${node_mb}M \
+	-object memory-backend-ram,id=m1,size=${node_mb}M \
+	-numa node,nodeid=0,cpus=0,memdev=m0 \
+	-numa node,nodeid=1,cpus=1,memdev=m1 \
+	-kernel "$out/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio" \
+	-append "$cmdline" "${disks[@]}" -device virtio-balloon-pci \
+	-display none -no-reboot -monitor none \
+	-serial "file:$logs/console.log" -serial "file:$logs/results.log" ||
+	status=$?
+rm -f "$logs"/*.img
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+	echo "qemu: guest killed after ${limit}s (see $logs/console.log)" >&2
+	exit 1
+fi
+exit 0
