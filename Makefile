@@ -8,12 +8,13 @@ BUILD := $(CURDIR)/build
 TREE := $(BUILD)/linux
 export BASE KSRC
 
-.PHONY: help check run tree export lint bisect deps clean
+.PHONY: help check run bench tree export lint bisect deps clean
 
 help:
 	@echo "make check        build base+series (debug), run the guest suite"
 	@echo "make check BASE=1 the same suite on the unpatched base"
 	@echo "make run          build base+series and show it at work (demo)"
+	@echo "make bench        base vs base+series migration benchmark (non-debug)"
 	@echo "make tree         build/linux: base plus one commit per patch"
 	@echo "make export       write build/linux's commits back to patches/"
 	@echo "make lint         checkpatch --strict on patches/, shellcheck"
@@ -27,6 +28,9 @@ check:
 
 run:
 	@scripts/check.sh demo
+
+bench:
+	@scripts/bench.sh
 
 tree: deps
 	@scripts/tree.sh

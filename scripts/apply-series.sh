@@ -18,6 +18,21 @@ git -C "$tree" reset -q --hard base
 git -C "$tree" clean -q -fdx
 [ "$base_only" = 1 ] && { echo "series: none (BASE=1)"; exit 0; }
 
+# Print the hunks of PATCH that git am named in "error: patch failed:
+# FILE:LINE" lines of its LOG.
+show_failed_hunks() {
+	echo "$2" | sed -n 's/^error: patch failed: \(.*\):\([0-9]*\)$/\1 \2/p' |
+	while read -r path line; do
+		echo "--- failing hunk of $path at line $line:"
+		awk -v path="$path" -v line="$line" '
+			/^diff --git / { infile = ($3 == "a/" path) }
+			/^@@ / { show = infile && $2 == "-" line || \
+				 infile && index($2, "-" line ",") == 1 }
+			/^diff --git / { show = 0 }
+			show' "$1"
+	done
+}
+
 n=0
 while read -r patch; do
 	case "$patch" in ''|'#'*) continue ;; esac
@@ -25,8 +40,8 @@ while read -r patch; do
 	[ -f "$file" ] || { echo "series: $patch is listed but missing" >&2; exit 1; }
 	if ! log=$(git -C "$tree" am -q --3way "$file" 2>&1); then
 		echo "series: patches/$patch does not apply:" >&2
-		echo "$log" | grep -E '^(error|Patch failed|CONFLICT|Applying)' >&2 || true
-		git -C "$tree" diff >&2 || true
+		echo "$log" | grep -E '^(error|CONFLICT)' >&2 || true
+		show_failed_hunks "$file" "$log" >&2
 		git -C "$tree" am --abort >/dev/null 2>&1 || true
 		exit 1
 	fi

@@ -43,7 +43,11 @@ fi
 "$here/scripts/mkinitramfs.sh" "$out" "${extra[@]}"
 "$here/scripts/probe-kvm.sh" "$out"
 
-stamp "boot $variant-debug, guest $mode"
+# The migration selftest needs three CPUs (two threads touch the memory
+# while a third migrates it) and skips below that: the test guest has two
+# vCPUs per node.
+export VCPUS=${VCPUS:-4}
+stamp "boot $variant-debug ($VCPUS vCPUs), guest $mode"
 t0=$(date +%s)
 "$here/scripts/run-qemu.sh" "$out" "$logs" "$mode" "${GUEST_TIMEOUT:-3600}" ||
 	guest_failed=1

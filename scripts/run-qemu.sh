@@ -3,9 +3,10 @@
 #
 # run-qemu.sh OUT LOGDIR MODE TIMEOUT
 #
-# Boot OUT/arch/x86/boot/bzImage with OUT/initramfs.cpio: 2 vCPUs, two NUMA
-# nodes with 1280 MiB each, of which the last 512 MiB of node 1 are reserved
-# at boot and given to test_hmm as device-coherent memory.  Fresh ext4, xfs
+# Boot OUT/arch/x86/boot/bzImage with OUT/initramfs.cpio: VCPUS vCPUs (2 by
+# default) split evenly over two NUMA nodes with 1280 MiB each, of which the
+# last 512 MiB of node 1 are reserved at boot and given to test_hmm as
+# device-coherent memory.  Fresh ext4, xfs
 # and btrfs images are attached as virtio disks.  The kernel console goes to
 # LOGDIR/console.log, the guest's results to LOGDIR/results.log.  MODE is
 # passed to guest/init (check, demo, bench).  The guest is killed after
@@ -19,6 +20,8 @@ limit=$4
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 node_mb=1280
+vcpus=${VCPUS:-2}
+half=$((vcpus / 2))
 spm_mb=512
 spm_start_mb=$((2 * node_mb - spm_mb))
 
@@ -53,11 +56,11 @@ cmdline+=" watchdog_thresh=60"
 
 status=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-machine pc -accel "$accel" -cpu max -smp 2 -m $((2 * node_mb))M \
+	-machine pc -accel "$accel" -cpu max -smp "$vcpus" -m $((2 * node_mb))M \
 	-object memory-backend-ram,id=m0,size=${node_mb}M \
 	-object memory-backend-ram,id=m1,size=${node_mb}M \
-	-numa node,nodeid=0,cpus=0,memdev=m0 \
-	-numa node,nodeid=1,cpus=1,memdev=m1 \
+	-numa "node,nodeid=0,cpus=0-$((half - 1)),memdev=m0" \
+	-numa "node,nodeid=1,cpus=$half-$((vcpus - 1)),memdev=m1" \
 	-kernel "$out/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio" \
 	-append "$cmdline" "${disks[@]}" -device virtio-balloon-pci \
 	-display none -no-reboot -monitor none \

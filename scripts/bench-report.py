@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the two guests' migrate_bench output into results and a table.
+
+bench-report.py REPO BENCHDIR
+
+Reads BENCHDIR/{base,series}/results.log (the records migrate_bench wrote,
+see its usage()) and console.log, plus the identity of what ran (base
+version, kernel releases, sha256 of each .config, QEMU version, KVM or TCG).
+Writes into BENCHDIR:
+  results.csv   one row per throughput measurement (both kernels)
+  latency.csv   first-folio and total latency against folios per call
+  results.json  all of it, with the identity and the timings
+  table.md      ratios: series / base, and throughput / memcpy limit
+  gbps.png      move_pages GB/s per folio size, base against each setting
+Prints table.md.  Exits non-zero when a guest did not finish, the program
+reported an error, or a kernel console has a splat.
+"""
+
+import csv
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+VARIANTS = ('base', 'series')
+TPUT = ('variant', 'config', 'test', 'folio_kb', 'folios_ok', 'mib',
+        'samples', 'mean_gbps', 'sd_gbps', 'min_gbps', 'max_gbps')
+LAT = ('variant', 'config', 'folio_kb', 'folios', 'batch', 'samples',
+       'first_us', 'first_sd_us', 'total_us', 'total_sd_us', 'missed')
+SPLATS = re.compile(
+    r'(BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection|'
+    r'soft lockup|hard LOCKUP|rcu.* detected stall|Bad page state|'
+    r'------------\[ cut here \]------------)')
+
+
+def read(path, default=''):
+    try:
+        with open(path, errors='replace') as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def sha256(path):
+    try:
+        with open(path, 'rb') as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def parse_log(path):
+    """Records of the migrate_bench block, and whether it ended, and rc."""
+    lines, inside, rc, done = [], False, None, False
+    for line in read(path).splitlines():
+        line = line.rstrip('\r')
+        if line.startswith('### BEGIN migrate_bench'):
+            inside = True
+        elif line.startswith('### END migrate_bench'):
+            inside = False
+            rc = int(line.split('rc=')[1])
+        elif line.startswith('### DONE'):
+            done = True
+        elif inside:
+            lines.append(line)
+    return lines, rc, done
+
+
+def fmt_size(kb):
+    kb = int(kb)
+    return '%dM' % (kb // 1024) if kb >= 1024 else '%dK' % kb
+
+
+def main():
+    repo, bench = sys.argv[1], sys.argv[2]
+    build = os.path.join(repo, 'build')
+    meta = {
+        'base_version': read(os.path.join(build, 'base-version')),
+        'qemu': read_cmd(['qemu-system-x86_64', '--version']).splitlines()[0],
+        'accel': 'kvm' if read(os.path.join(build, 'kvm-probe')) == 'ok'
+                 else 'tcg (multi-threaded)',
+        'machine': '2 vCPUs, 2 NUMA nodes of 1280 MiB (512 MiB of node 1 '
+                   'reserved for test_hmm device-coherent memory)',
+        'host_cpu': host_cpu(),
+        'timings_s': {},
+        'kernels': {},
+    }
+    for line in read(os.path.join(bench, 'timings')).splitlines():
+        name, secs = line.split()
+        meta['timings_s'][name] = int(secs)
+
+    tput, lat, info, errors, problems = [], [], {}, [], []
+    for v in VARIANTS:
+        out = os.path.join(build, 'out', v + '-bench')
+        meta['kernels'][v] = {
+            'release': read(os.path.join(out, 'include/config/kernel.release')),
+            'config_sha256': sha256(os.path.join(out, '.config')),
+        }
+        log = os.path.join(bench, v, 'results.log')
+        lines, rc, done = parse_log(log)
+        if rc is None or not done:
+            problems.append('%s: the guest did not finish migrate_bench '
+                            '(see %s)' % (v, os.path.join(bench, v)))
+        elif rc:
+            problems.append('%s: migrate_bench exited with %d' % (v, rc))
+        splats = [l for l in read(os.path.join(bench, v, 'console.log'))
+                  .splitlines() if SPLATS.search(l)]
+        if splats:
+            problems.append('%s: kernel console: %s' % (v, splats[0]))
+        info[v] = []
+        for line in lines:
+            f = line.split(',')
+            if f[0] == 'tput' and len(f) == 11:
+                tput.append(dict(zip(TPUT, [v] + f[1:])))
+            elif f[0] == 'lat' and len(f) == 11:
+                lat.append(dict(zip(LAT, [v] + f[1:])))
+            elif f[0] == 'error':
+                errors.append('%s: %s' % (v, ','.join(f[1:])))
+            elif f[0] in ('info', 'folios', 'vmstat'):
+                info[v].append(line)
+    meta['guest_info'] = info
+    meta['errors'] = errors
+
+    with open(os.path.join(bench, 'results.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, TPUT)
+        w.writeheader()
+        w.writerows(tput)
+    with open(os.path.join(bench, 'latency.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, LAT)
+        w.writeheader()
+        w.writerows(lat)
+    with open(os.path.join(bench, 'results.json'), 'w') as f:
+        json.dump({'meta': meta, 'throughput': tput, 'latency': lat}, f,
+                  indent=1)
+
+    table = make_table(meta, tput, lat)
+    with open(os.path.join(bench, 'table.md'), 'w') as f:
+        f.write(table)
+    plot(bench, tput)
+    print(table)
+    for e in errors:
+        print('ERROR', e)
+    for p in problems:
+        print('ERROR', p)
+    print('results: %s/{results.csv,latency.csv,results.json,table.md,'
+          'gbps.png}' % bench)
+    return 1 if errors or problems else 0
+
+
+def read_cmd(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout
+    except OSError:
+        return 'unknown\n'
+
+
+def host_cpu():
+    for line in read('/proc/cpuinfo').splitlines():
+        if line.startswith('model name'):
+            return line.split(':', 1)[1].strip()
+    return 'unknown'
+
+
+def columns(tput):
+    """(variant, config) pairs in run order: base first."""
+    cols = []
+    for r in tput:
+        key = (r['variant'], r['config'])
+        if r['config'] != 'limit' and key not in cols:
+            cols.append(key)
+    return sorted(cols, key=lambda c: VARIANTS.index(c[0]))
+
+
+def lookup(tput, variant, config, test, kb=None):
+    for r in tput:
+        if (r['variant'], r['config'], r['test']) == (variant, config, test) \
+                and (kb is None or r['folio_kb'] == kb):
+            return r
+    return None
+
+
+def ratio(a, b):
+    try:
+        return '%.2f' % (float(a) / float(b))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return '-'
+
+
+def make_table(meta, tput, lat):
+    cols = columns(tput)
+    base = ('base', 'plain')
+    k = meta['kernels']
+    out = ['# Page migration benchmark', '',
+           '- base: %s' % meta['base_version'],
+           '- kernels: base %s, series %s (bench config; .config sha256 '
+           'base %s, series %s)' % (
+               k['base']['release'], k['series']['release'],
+               (k['base']['config_sha256'] or '?')[:16],
+               (k['series']['config_sha256'] or '?')[:16]),
+           '- machine: QEMU %s, %s, %s' % (
+               meta['qemu'].replace('QEMU emulator version ', ''),
+               meta['accel'], meta['machine']),
+           '- TCG distorts absolute figures: only the ratios within this '
+           'run mean anything.', '']
+
+    def label(c):
+        return '%s %s' % c
+
+    lim = {v: lookup(tput, v, 'limit', 'memcpy_1t') for v in VARIANTS}
+    lim2 = {v: lookup(tput, v, 'limit', 'memcpy_2t') for v in VARIANTS}
+    out += ['## Copy limit (memcpy of the same size, GB/s)', '',
+            '| kernel | 1 thread | 2 threads |', '|---|---|---|']
+    for v in VARIANTS:
+        if lim[v]:
+            out.append('| %s | %s ± %s | %s |' % (
+                v, lim[v]['mean_gbps'], lim[v]['sd_gbps'],
+                '%s ± %s' % (lim2[v]['mean_gbps'], lim2[v]['sd_gbps'])
+                if lim2[v] else '-'))
+    out.append('')
+
+    tests = []
+    for r in tput:
+        if r['config'] != 'limit' and r['test'] not in tests:
+            tests.append(r['test'])
+    for test in tests:
+        sizes = sorted({r['folio_kb'] for r in tput if r['test'] == test},
+                       key=int)
+        out += ['## %s: GB/s (mean ± sd), series / base, share of the '
+                'memcpy limit' % test, '',
+                'Each cell: GB/s, then ×base (series over base plain, same '
+                'folio size), then /memcpy (over that kernel\'s one-thread '
+                'memcpy).', '']
+        out.append('| folio | ' + ' | '.join(label(c) for c in cols) + ' |')
+        out.append('|---' * (len(cols) + 1) + '|')
+        for kb in sizes:
+            cells = []
+            b = lookup(tput, *base, test, kb)
+            for c in cols:
+                r = lookup(tput, *c, test, kb)
+                if not r or not int(r['samples']):
+                    cells.append('-')
+                    continue
+                cell = '%s ± %s' % (r['mean_gbps'], r['sd_gbps'])
+                if c != base:
+                    cell += ', ×%s' % ratio(r['mean_gbps'],
+                                            b and b['mean_gbps'])
+                cell += ', /memcpy %s' % ratio(
+                    r['mean_gbps'], lim[c[0]] and lim[c[0]]['mean_gbps'])
+                got = r['folios_ok']
+                if '/' in got and got.split('/')[0] != got.split('/')[1]:
+                    cell += ' (folios %s)' % got
+                cells.append(cell)
+            out.append('| %s | %s |' % (fmt_size(kb), ' | '.join(cells)))
+        out.append('')
+
+    if lat:
+        lcols = []
+        for r in lat:
+            if (r['variant'], r['config']) not in lcols:
+                lcols.append((r['variant'], r['config']))
+        out += ['## Latency against folios per move_pages() call', '',
+                'First: from the first call until the first folio is mapped '
+                'on the target node (a thread polls it with '
+                'move_pages(nodes=NULL)); total: all folios moved.  '
+                'Microseconds, mean of the repetitions.', '',
+                '| folio | folios | per call | ' +
+                ' | '.join('%s first / total' % label(c) for c in lcols) +
+                ' |', '|---' * (len(lcols) + 3) + '|']
+        keys = []
+        for r in lat:
+            key = (r['folio_kb'], r['folios'], r['batch'])
+            if key not in keys:
+                keys.append(key)
+        for key in sorted(keys, key=lambda x: tuple(int(y) for y in x)):
+            cells = []
+            for c in lcols:
+                r = [x for x in lat if (x['variant'], x['config']) == c and
+                     (x['folio_kb'], x['folios'], x['batch']) == key]
+                cells.append('%s / %s' % (r[0]['first_us'], r[0]['total_us'])
+                             if r else '-')
+            out.append('| %s | %s | %s | %s |' % (
+                fmt_size(key[0]), key[1], key[2], ' | '.join(cells)))
+        out.append('')
+    t = meta['timings_s']
+    if t:
+        out += ['Time: ' + ', '.join('%s %ds' % x for x in t.items()), '']
+    return '\n'.join(out)
+
+
+def plot(bench, tput):
+    cols = columns(tput)
+    sizes = sorted({int(r['folio_kb']) for r in tput
+                    if r['test'] == 'move_pages'})
+    if not sizes:
+        return
+    dat = os.path.join(bench, 'gbps.dat')
+    with open(dat, 'w') as f:
+        for c in cols:
+            f.write('# %s %s\n' % c)
+            for kb in sizes:
+                r = lookup(tput, *c, 'move_pages', str(kb))
+                if r and int(r['samples']):
+                    f.write('%d %s %s\n' % (sizes.index(kb), r['mean_gbps'],
+                                            r['sd_gbps']))
+            f.write('\n\n')
+    xtics = ', '.join('"%s" %d' % (fmt_size(kb), i)
+                      for i, kb in enumerate(sizes))
+    plots = ', '.join(
+        "'%s' index %d using 1:2:3 with yerrorlines title '%s %s'"
+        % (dat, i, c[0], c[1]) for i, c in enumerate(cols))
+    script = '\n'.join([
+        'set terminal png size 900,560',
+        "set output '%s'" % os.path.join(bench, 'gbps.png'),
+        "set title 'move_pages() between two NUMA nodes (QEMU TCG: compare "
+        "ratios, not absolutes)'",
+        "set xlabel 'folio size'", "set ylabel 'GB/s (mean, error bar: sd)'",
+        'set xtics (%s)' % xtics, 'set xrange [-0.5:%f]' % (len(sizes) - 0.5),
+        'set yrange [0:*]', 'set key top left', 'set grid ytics',
+        'plot ' + plots, ''])
+    with open(os.path.join(bench, 'gbps.gp'), 'w') as f:
+        f.write(script)
+    try:
+        subprocess.run(['gnuplot', os.path.join(bench, 'gbps.gp')],
+                       check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print('plot: gnuplot failed: %s' % e, file=sys.stderr)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

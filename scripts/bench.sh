@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: build the base and base plus series as the non-debug "bench"
+# kernel with the same configuration, boot each in the same QEMU machine one
+# after the other and run the series' migration benchmark
+# (tools/mm/migrate_bench.c) in both.  Results, the ratio table and the plot
+# go to build/bench/ (see README.md, "Benchmark").
+#
+# Environment:
+#   BENCH_SRC=PATH  take migrate_bench.c from PATH (a kernel tree, or the
+#                   file itself) instead of the series tree; for testing the
+#                   program before its patch is in patches/
+#   BENCH_ARGS=...  extra arguments for migrate_bench (baked into the guest
+#                   through a wrapper, e.g. "-m 16 -r 2")
+#   BENCH_TIMEOUT   seconds each guest may run (default 1800)
+#   BENCH_SKIP_BUILD=1  reuse build/out/{base,series}-bench as they are
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+src=$build/bench-src
+bench=$build/bench
+prog=migrate_bench
+timeout=${BENCH_TIMEOUT:-1800}
+start=$(date +%s)
+
+stamp() {
+	echo "[$(date +%H:%M:%S)] $*"
+}
+
+# part NAME SECONDS: remembered for the report
+part() {
+	echo "$1 $2" >>"$bench/timings"
+	stamp "$1 took ${2}s"
+}
+
+stamp "deps"
+"$here/scripts/deps.sh"
+"$here/scripts/fetch-base.sh"
+if [ ! -e "$src/.git" ]; then
+	git -C "$build/linux" worktree prune
+	git -C "$build/linux" worktree add -q --detach "$src" base
+fi
+rm -rf "$bench"
+mkdir -p "$bench"
+: >"$bench/timings"
+
+# Find the program first, so that a missing one stops before the builds.
+"$here/scripts/apply-series.sh" "$src" >/dev/null
+find_prog() {
+	if [ -n "${BENCH_SRC:-}" ]; then
+		if [ -f "$BENCH_SRC/tools/mm/$prog.c" ]; then
+			echo "$BENCH_SRC/tools/mm/$prog.c"
+		elif [ -f "$BENCH_SRC" ]; then
+			realpath "$BENCH_SRC"
+		fi
+	elif [ -f "$src/tools/mm/$prog.c" ]; then
+		echo "$src/tools/mm/$prog.c"
+	fi
+}
+prog_src=$(find_prog)
+if [ -z "$prog_src" ]; then
+	echo "bench: tools/mm/$prog.c is not in the series (patches/)." >&2
+	echo "bench: add the patch 'tools/mm: add a page migration throughput" >&2
+	echo "bench: benchmark' to patches/, or point BENCH_SRC at a tree or" >&2
+	echo "bench: file that has it (BENCH_SRC=build/wt-bench)." >&2
+	exit 1
+fi
+if [ -n "${BENCH_SRC:-}" ]; then
+	echo "bench: program from BENCH_SRC: $prog_src (not from the series)"
+fi
+# The program is built from a copy, so that resetting the tree to the base
+# below does not take it away.
+mkdir -p "$bench/prog/tools/mm" "$bench/prog/lib"
+cp "$prog_src" "$bench/prog/tools/mm/$prog.c"
+cp "$(dirname "$prog_src")/../../lib/test_hmm_uapi.h" "$bench/prog/lib/" 2>/dev/null ||
+	cp "$src/lib/test_hmm_uapi.h" "$bench/prog/lib/"
+
+for variant in base series; do
+	out=$build/out/$variant-bench
+	if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
+		stamp "reusing $variant-bench"
+		continue
+	fi
+	base_only=0
+	[ "$variant" = base ] && base_only=1
+	"$here/scripts/apply-series.sh" "$src" "$base_only"
+	stamp "build $variant-bench"
+	t0=$(date +%s)
+	"$here/scripts/build-kernel.sh" "$src" "$out" bench
+	part "build-$variant" $(($(date +%s) - t0))
+done
+
+# One static binary, built against the series' headers, for both guests.
+series_out=$build/out/series-bench
+gcc -static -O2 -Wall -pthread -isystem "$series_out/usr/include" \
+	-o "$bench/prog/$prog" "$bench/prog/tools/mm/$prog.c" -lm
+guest_prog=$bench/prog/$prog
+if [ -n "${BENCH_ARGS:-}" ]; then
+	# guest/init runs /bin/MODE without arguments: wrap the arguments in.
+	mkdir -p "$bench/prog/wrap"
+	cp "$bench/prog/$prog" "$bench/prog/wrap/$prog.bin"
+	printf '#!/bin/sh\nexec /bin/%s.bin %s\n' "$prog" "$BENCH_ARGS" \
+		>"$bench/prog/wrap/$prog"
+	chmod +x "$bench/prog/wrap/$prog"
+	guest_prog=$bench/prog/wrap/$prog
+fi
+
+for variant in base series; do
+	out=$build/out/$variant-bench
+	extra=("$guest_prog")
+	[ -f "$bench/prog/wrap/$prog.bin" ] && extra+=("$bench/prog/wrap/$prog.bin")
+	"$here/scripts/mkinitramfs.sh" "$out" "${extra[@]}"
+	# Copy-engine test modules (test_dma*.ko) the series may build go to
+	# /lib/modules in a second cpio archive; migrate_bench loads them.
+	mods=$(find "$out/modules" -name 'test_dma*.ko' 2>/dev/null | sort)
+	if [ -n "$mods" ]; then
+		for ko in $mods; do
+			echo "file /lib/modules/$(basename "$ko") $ko 0644 0 0"
+		done >"$out/initramfs-bench.list"
+		"$out/usr/gen_init_cpio" "$out/initramfs-bench.list" >>"$out/initramfs.cpio"
+		echo "bench: $variant guest gets $(echo "$mods" | xargs -n1 basename | xargs)"
+	fi
+	"$here/scripts/probe-kvm.sh" "$out"
+	stamp "boot $variant-bench ($(cat "$out/include/config/kernel.release")), guest $prog"
+	t0=$(date +%s)
+	"$here/scripts/run-qemu.sh" "$out" "$bench/$variant" "$prog" "$timeout" ||
+		echo "bench: $variant guest did not finish (see $bench/$variant/console.log)" >&2
+	part "guest-$variant" $(($(date +%s) - t0))
+done
+
+part total $(($(date +%s) - start))
+echo "base: $(cat "$build/base-version")"
+for variant in base series; do
+	echo "$variant-bench: $(cat "$build/out/$variant-bench/include/config/kernel.release")"
+done
+"$here/scripts/bench-report.py" "$here" "$bench"
