@@ -8,8 +8,10 @@ Reads BENCHDIR/{base,series}/results.log (the records migrate_bench wrote,
 see its usage()) and console.log, plus the identity of what ran (base
 version, kernel releases, sha256 of each .config, QEMU version, KVM or TCG).
 Writes into BENCHDIR:
-  results.csv   one row per throughput measurement (both kernels)
-  latency.csv   first-folio and total latency against folios per call
+  results.csv   one row per throughput figure (both kernels; the samples
+                of all rounds pooled), runs.csv the same per round
+  latency.csv   first-folio and total latency against folios per call,
+                runs-latency.csv the same per round
   results.json  all of it, with the identity and the timings
   table.md      ratios: series / base, and throughput / memcpy limit
   gbps.png      move_pages GB/s per folio size, base against each setting
@@ -29,7 +31,8 @@ VARIANTS = ('base', 'series')
 TPUT = ('variant', 'config', 'test', 'folio_kb', 'folios_ok', 'mib',
         'samples', 'mean_gbps', 'sd_gbps', 'min_gbps', 'max_gbps')
 LAT = ('variant', 'config', 'folio_kb', 'folios', 'batch', 'samples',
-       'first_us', 'first_sd_us', 'total_us', 'total_sd_us', 'missed')
+       'first_us', 'first_sd_us', 'first_call_us', 'first_call_sd_us',
+       'total_us', 'total_sd_us', 'missed', 'poll_us')
 SPLATS = re.compile(
     r'(BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection|'
     r'soft lockup|hard LOCKUP|rcu.* detected stall|Bad page state|'
@@ -85,6 +88,8 @@ def main():
         'machine': '2 vCPUs, 2 NUMA nodes of 1280 MiB (512 MiB of node 1 '
                    'reserved for test_hmm device-coherent memory)',
         'host_cpu': host_cpu(),
+        'series_commits': read(os.path.join(bench, 'series-commits'))
+        .splitlines(),
         'timings_s': {},
         'kernels': {},
     }
@@ -99,42 +104,56 @@ def main():
             'release': read(os.path.join(out, 'include/config/kernel.release')),
             'config_sha256': sha256(os.path.join(out, '.config')),
         }
-        log = os.path.join(bench, v, 'results.log')
-        lines, rc, done = parse_log(log)
-        if rc is None or not done:
-            problems.append('%s: the guest did not finish migrate_bench '
-                            '(see %s)' % (v, os.path.join(bench, v)))
-        elif rc:
-            problems.append('%s: migrate_bench exited with %d' % (v, rc))
-        splats = [l for l in read(os.path.join(bench, v, 'console.log'))
-                  .splitlines() if SPLATS.search(l)]
-        if splats:
-            problems.append('%s: kernel console: %s' % (v, splats[0]))
         info[v] = []
-        for line in lines:
-            f = line.split(',')
-            if f[0] == 'tput' and len(f) == 11:
-                tput.append(dict(zip(TPUT, [v] + f[1:])))
-            elif f[0] == 'lat' and len(f) == 11:
-                lat.append(dict(zip(LAT, [v] + f[1:])))
-            elif f[0] == 'error':
-                errors.append('%s: %s' % (v, ','.join(f[1:])))
-            elif f[0] in ('info', 'folios', 'vmstat'):
-                info[v].append(line)
+        runs = sorted((d for d in os.listdir(bench)
+                       if re.fullmatch(re.escape(v) + r'(\.\d+)?', d)),
+                      key=lambda d: int(d.split('.')[1]) if '.' in d else 1)
+        for run, d in enumerate(runs, 1):
+            lines, rc, done = parse_log(os.path.join(bench, d,
+                                                     'results.log'))
+            if rc is None or not done:
+                problems.append('%s: the guest did not finish migrate_bench '
+                                '(see %s)' % (d, os.path.join(bench, d)))
+            elif rc:
+                problems.append('%s: migrate_bench exited with %d' % (d, rc))
+            splats = [x for x in read(os.path.join(bench, d, 'console.log'))
+                      .splitlines() if SPLATS.search(x)]
+            if splats:
+                problems.append('%s: kernel console: %s' % (d, splats[0]))
+            for line in lines:
+                f = line.split(',')
+                if f[0] == 'tput' and len(f) == 11:
+                    tput.append(dict(zip(TPUT, [v] + f[1:]), run=run))
+                elif f[0] == 'lat' and len(f) == 14:
+                    lat.append(dict(zip(LAT, [v] + f[1:]), run=run))
+                elif f[0] == 'error':
+                    errors.append('%s: %s' % (d, ','.join(f[1:])))
+                elif f[0] in ('info', 'folios', 'vmstat') and run == 1:
+                    info[v].append(line)
+        if not runs:
+            problems.append('%s: no guest run in %s' % (v, bench))
+    runs_tput, runs_lat = tput, lat
+    tput = pool(tput, TPUT[:4], [('mean_gbps', 'sd_gbps')],
+                ('min_gbps', 'max_gbps'))
+    lat = pool(lat, LAT[:5], [('first_us', 'first_sd_us'),
+                              ('first_call_us', 'first_call_sd_us'),
+                              ('total_us', 'total_sd_us')], ())
     meta['guest_info'] = info
     meta['errors'] = errors
 
-    with open(os.path.join(bench, 'results.csv'), 'w', newline='') as f:
-        w = csv.DictWriter(f, TPUT)
-        w.writeheader()
-        w.writerows(tput)
-    with open(os.path.join(bench, 'latency.csv'), 'w', newline='') as f:
-        w = csv.DictWriter(f, LAT)
-        w.writeheader()
-        w.writerows(lat)
+    for name, rows, keys in (('results.csv', tput, TPUT),
+                             ('latency.csv', lat, LAT),
+                             ('runs.csv', runs_tput, TPUT + ('run',)),
+                             ('runs-latency.csv', runs_lat, LAT + ('run',))):
+        with open(os.path.join(bench, name), 'w', newline='') as f:
+            w = csv.DictWriter(f, keys + (('runs',) if 'run' not in keys
+                                          else ()))
+            w.writeheader()
+            w.writerows(rows)
     with open(os.path.join(bench, 'results.json'), 'w') as f:
-        json.dump({'meta': meta, 'throughput': tput, 'latency': lat}, f,
-                  indent=1)
+        json.dump({'meta': meta, 'throughput': tput, 'latency': lat,
+                   'runs': {'throughput': runs_tput, 'latency': runs_lat}},
+                  f, indent=1)
 
     table = make_table(meta, tput, lat)
     with open(os.path.join(bench, 'table.md'), 'w') as f:
@@ -148,6 +167,38 @@ def main():
     print('results: %s/{results.csv,latency.csv,results.json,table.md,'
           'gbps.png}' % bench)
     return 1 if errors or problems else 0
+
+
+def pool(rows, keys, stats, extremes):
+    """Merge the rows of several runs that share KEYS: the samples of each
+    (mean, sd) pair in STATS are pooled, EXTREMES are (min, max) columns."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
+    out = []
+    for group in groups.values():
+        r = {k: v for k, v in group[0].items() if k != 'run'}
+        r['runs'] = len(group)
+        n = [int(g['samples']) for g in group]
+        total = sum(n)
+        r['samples'] = str(total)
+        for m, sd in stats:
+            if not total:
+                continue
+            means = [float(g[m]) for g in group]
+            sds = [float(g[sd]) for g in group]
+            mean = sum(a * b for a, b in zip(n, means)) / total
+            ss = sum((a - 1) * b * b for a, b in zip(n, sds) if a > 1) + \
+                sum(a * (b - mean) ** 2 for a, b in zip(n, means))
+            r[m] = '%.4f' % mean if m.endswith('gbps') else '%.1f' % mean
+            var = ss / (total - 1) if total > 1 else 0
+            r[sd] = ('%.4f' if m.endswith('gbps') else '%.1f') % var ** 0.5
+        if extremes:
+            lo, hi = extremes
+            r[lo] = min((g[lo] for g in group), key=float)
+            r[hi] = max((g[hi] for g in group), key=float)
+        out.append(r)
+    return out
 
 
 def read_cmd(cmd):
@@ -200,9 +251,14 @@ def make_table(meta, tput, lat):
                k['base']['release'], k['series']['release'],
                (k['base']['config_sha256'] or '?')[:16],
                (k['series']['config_sha256'] or '?')[:16]),
+           '- series: base + %d commits (results.json has them)'
+           % len(meta['series_commits']),
            '- machine: QEMU %s, %s, %s' % (
                meta['qemu'].replace('QEMU emulator version ', ''),
                meta['accel'], meta['machine']),
+           '- rounds: %d boot(s) per kernel, alternating the order; the '
+           'samples are pooled' % max([int(r.get('runs', 1)) for r in tput]
+                                      or [1]),
            '- TCG distorts absolute figures: only the ratios within this '
            'run mean anything.', '']
 
@@ -225,21 +281,33 @@ def make_table(meta, tput, lat):
     for r in tput:
         if r['config'] != 'limit' and r['test'] not in tests:
             tests.append(r['test'])
-    for test in tests:
-        sizes = sorted({r['folio_kb'] for r in tput if r['test'] == test},
-                       key=int)
+    # Tests with one folio size (the device paths) share one table.
+    single = [t for t in tests
+              if len({r['folio_kb'] for r in tput if r['test'] == t}) == 1]
+    for test in [t for t in tests if t not in single] + ['4K pages']:
+        if test == '4K pages':
+            if not single:
+                continue
+            rows = [(t, t, lookup(tput, *base, t)) for t in single]
+            title = 'migrate_vma() through test_hmm (4K pages)'
+        else:
+            sizes = sorted({r['folio_kb'] for r in tput
+                            if r['test'] == test}, key=int)
+            rows = [(fmt_size(kb), test, lookup(tput, *base, test, kb))
+                    for kb in sizes]
+            title = test
         out += ['## %s: GB/s (mean ± sd), series / base, share of the '
-                'memcpy limit' % test, '',
+                'memcpy limit' % title, '',
                 'Each cell: GB/s, then ×base (series over base plain, same '
                 'folio size), then /memcpy (over that kernel\'s one-thread '
                 'memcpy).', '']
-        out.append('| folio | ' + ' | '.join(label(c) for c in cols) + ' |')
+        out.append('| %s | ' % ('test' if test == '4K pages' else 'folio') +
+                   ' | '.join(label(c) for c in cols) + ' |')
         out.append('|---' * (len(cols) + 1) + '|')
-        for kb in sizes:
+        for name, t, b in rows:
             cells = []
-            b = lookup(tput, *base, test, kb)
             for c in cols:
-                r = lookup(tput, *c, test, kb)
+                r = lookup(tput, *c, t, b and b['folio_kb'])
                 if not r or not int(r['samples']):
                     cells.append('-')
                     continue
@@ -253,21 +321,21 @@ def make_table(meta, tput, lat):
                 if '/' in got and got.split('/')[0] != got.split('/')[1]:
                     cell += ' (folios %s)' % got
                 cells.append(cell)
-            out.append('| %s | %s |' % (fmt_size(kb), ' | '.join(cells)))
+            out.append('| %s | %s |' % (name, ' | '.join(cells)))
         out.append('')
-
     if lat:
         lcols = []
         for r in lat:
             if (r['variant'], r['config']) not in lcols:
                 lcols.append((r['variant'], r['config']))
         out += ['## Latency against folios per move_pages() call', '',
-                'First: from the first call until the first folio is mapped '
-                'on the target node (a thread polls it with '
-                'move_pages(nodes=NULL)); total: all folios moved.  '
-                'Microseconds, mean of the repetitions.', '',
+                'Microseconds, mean of the repetitions: first (a thread '
+                'polling the first page with move_pages(nodes=NULL) sees it '
+                'on the target node; only as precise as its polling '
+                'period) / first call returned (upper bound for the first '
+                'folio) / total (all folios moved).', '',
                 '| folio | folios | per call | ' +
-                ' | '.join('%s first / total' % label(c) for c in lcols) +
+                ' | '.join('%s' % label(c) for c in lcols) +
                 ' |', '|---' * (len(lcols) + 3) + '|']
         keys = []
         for r in lat:
@@ -279,10 +347,26 @@ def make_table(meta, tput, lat):
             for c in lcols:
                 r = [x for x in lat if (x['variant'], x['config']) == c and
                      (x['folio_kb'], x['folios'], x['batch']) == key]
-                cells.append('%s / %s' % (r[0]['first_us'], r[0]['total_us'])
-                             if r else '-')
+                cells.append('%s / %s / %s' % (
+                    r[0]['first_us'], r[0]['first_call_us'],
+                    r[0]['total_us']) if r else '-')
             out.append('| %s | %s | %s | %s |' % (
                 fmt_size(key[0]), key[1], key[2], ' | '.join(cells)))
+        out.append('')
+    fol = []
+    for v in VARIANTS:
+        for line in meta['guest_info'].get(v, []):
+            f = line.split(',')
+            if f[0] == 'folios' and len(f) == 6:
+                fol.append((v, f[1], f[2], f[3], f[4], f[5]))
+    if fol:
+        out += ['## Folios obtained (of the expected size, OK/ALL)', '',
+                '| kernel | setting | folio | faulted | after the move | '
+                'after a second move |', '|---' * 6 + '|']
+        for v, cfg, kb, a, b, c in fol:
+            out.append('| %s | %s | %s | %s | %s | %s |' % (
+                v, cfg, fmt_size(kb), a.split()[-1], b.split()[-1],
+                c.split()[-1]))
         out.append('')
     t = meta['timings_s']
     if t:
@@ -312,7 +396,7 @@ def plot(bench, tput):
         "'%s' index %d using 1:2:3 with yerrorlines title '%s %s'"
         % (dat, i, c[0], c[1]) for i, c in enumerate(cols))
     script = '\n'.join([
-        'set terminal png size 900,560',
+        'set terminal png size 900,560 noenhanced',
         "set output '%s'" % os.path.join(bench, 'gbps.png'),
         "set title 'move_pages() between two NUMA nodes (QEMU TCG: compare "
         "ratios, not absolutes)'",

@@ -14,6 +14,8 @@
 #   BENCH_ARGS=...  extra arguments for migrate_bench (baked into the guest
 #                   through a wrapper, e.g. "-m 16 -r 2")
 #   BENCH_TIMEOUT   seconds each guest may run (default 1800)
+#   BENCH_ROUNDS=N  boot each kernel N times, alternating the order
+#                   (default 1); the report pools the samples
 #   BENCH_SKIP_BUILD=1  reuse build/out/{base,series}-bench as they are
 set -euo pipefail
 
@@ -23,6 +25,10 @@ src=$build/bench-src
 bench=$build/bench
 prog=migrate_bench
 timeout=${BENCH_TIMEOUT:-1800}
+rounds=${BENCH_ROUNDS:-1}
+# The benchmark machine: 2 vCPUs, one per node, for both kernels alike
+# (migrate_bench runs on CPU 0 and polls from CPU 1).
+export VCPUS=2
 start=$(date +%s)
 
 stamp() {
@@ -42,10 +48,6 @@ if [ ! -e "$src/.git" ]; then
 	git -C "$build/linux" worktree prune
 	git -C "$build/linux" worktree add -q --detach "$src" base
 fi
-rm -rf "$bench"
-mkdir -p "$bench"
-: >"$bench/timings"
-
 # Find the program first, so that a missing one stops before the builds.
 "$here/scripts/apply-series.sh" "$src" >/dev/null
 find_prog() {
@@ -70,12 +72,15 @@ fi
 if [ -n "${BENCH_SRC:-}" ]; then
 	echo "bench: program from BENCH_SRC: $prog_src (not from the series)"
 fi
+rm -rf "$bench"
+mkdir -p "$bench"
+: >"$bench/timings"
 # The program is built from a copy, so that resetting the tree to the base
 # below does not take it away.
 mkdir -p "$bench/prog/tools/mm" "$bench/prog/lib"
 cp "$prog_src" "$bench/prog/tools/mm/$prog.c"
-cp "$(dirname "$prog_src")/../../lib/test_hmm_uapi.h" "$bench/prog/lib/" 2>/dev/null ||
-	cp "$src/lib/test_hmm_uapi.h" "$bench/prog/lib/"
+# test_hmm's interface as the series kernel has it
+cp "$src/lib/test_hmm_uapi.h" "$bench/prog/lib/"
 
 for variant in base series; do
 	out=$build/out/$variant-bench
@@ -91,6 +96,10 @@ for variant in base series; do
 	"$here/scripts/build-kernel.sh" "$src" "$out" bench
 	part "build-$variant" $(($(date +%s) - t0))
 done
+
+# What the series kernel is: base plus these commits (the tree is at the
+# series now, unless BENCH_SKIP_BUILD kept an older build).
+git -C "$src" log --format='%h %s' base..HEAD >"$bench/series-commits"
 
 # One static binary, built against the series' headers, for both guests.
 series_out=$build/out/series-bench
@@ -123,11 +132,23 @@ for variant in base series; do
 		echo "bench: $variant guest gets $(echo "$mods" | xargs -n1 basename | xargs)"
 	fi
 	"$here/scripts/probe-kvm.sh" "$out"
-	stamp "boot $variant-bench ($(cat "$out/include/config/kernel.release")), guest $prog"
-	t0=$(date +%s)
-	"$here/scripts/run-qemu.sh" "$out" "$bench/$variant" "$prog" "$timeout" ||
-		echo "bench: $variant guest did not finish (see $bench/$variant/console.log)" >&2
-	part "guest-$variant" $(($(date +%s) - t0))
+done
+
+# Rounds alternate the order (base series, series base, ...), so that a
+# drift of the host's load over the run weighs on both kernels alike.
+for round in $(seq 1 "$rounds"); do
+	order=(base series)
+	[ $((round % 2)) = 0 ] && order=(series base)
+	for variant in "${order[@]}"; do
+		out=$build/out/$variant-bench
+		logs=$bench/$variant
+		[ "$round" = 1 ] || logs=$bench/$variant.$round
+		stamp "boot $variant-bench ($(cat "$out/include/config/kernel.release")), guest $prog, round $round"
+		t0=$(date +%s)
+		"$here/scripts/run-qemu.sh" "$out" "$logs" "$prog" "$timeout" ||
+			echo "bench: $variant guest did not finish (see $logs/console.log)" >&2
+		part "guest-$variant-$round" $(($(date +%s) - t0))
+	done
 done
 
 part total $(($(date +%s) - start))
@@ -135,4 +156,5 @@ echo "base: $(cat "$build/base-version")"
 for variant in base series; do
 	echo "$variant-bench: $(cat "$build/out/$variant-bench/include/config/kernel.release")"
 done
+echo "series: base + $(wc -l <"$bench/series-commits") commits (build/bench/series-commits)"
 "$here/scripts/bench-report.py" "$here" "$bench"

@@ -20,4 +20,9 @@ if git -C "$tree" rev-parse -q --verify refs/heads/series >/dev/null &&
 fi
 "$here/scripts/apply-series.sh" "$tree"
 git -C "$tree" checkout -q -B series
+if [ -f "$here/patches/0000-cover-letter.patch" ]; then
+	git -C "$tree" config branch.series.description \
+		"$("$here/scripts/cover-description.sh" \
+			"$here/patches/0000-cover-letter.patch")"
+fi
 echo "tree: build/linux on branch 'series'"
