@@ -121,16 +121,6 @@ for variant in base series; do
 	extra=("$guest_prog")
 	[ -f "$bench/prog/wrap/$prog.bin" ] && extra+=("$bench/prog/wrap/$prog.bin")
 	"$here/scripts/mkinitramfs.sh" "$out" "${extra[@]}"
-	# Copy-engine test modules (test_dma*.ko) the series may build go to
-	# /lib/modules in a second cpio archive; migrate_bench loads them.
-	mods=$(find "$out/modules" -name 'test_dma*.ko' 2>/dev/null | sort)
-	if [ -n "$mods" ]; then
-		for ko in $mods; do
-			echo "file /lib/modules/$(basename "$ko") $ko 0644 0 0"
-		done >"$out/initramfs-bench.list"
-		"$out/usr/gen_init_cpio" "$out/initramfs-bench.list" >>"$out/initramfs.cpio"
-		echo "bench: $variant guest gets $(echo "$mods" | xargs -n1 basename | xargs)"
-	fi
 	"$here/scripts/probe-kvm.sh" "$out"
 done
 

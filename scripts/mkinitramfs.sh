@@ -5,8 +5,8 @@
 #
 # Pack the guest's initramfs OUT/initramfs.cpio with the kernel's own
 # usr/gen_init_cpio: Debian's static busybox, guest/init, the suite list,
-# test_hmm.ko, the static selftests built under OUT/kselftest, and any
-# EXTRA static programs (installed in /bin).
+# the modules (in /lib/modules), the static selftests built under
+# OUT/kselftest, and any EXTRA static programs (installed in /bin).
 set -euo pipefail
 
 out=$(realpath "$1")
@@ -32,13 +32,10 @@ hmm=$(find "$out/modules" -name test_hmm.ko | head -n 1)
 	done
 	echo "file /init $here/guest/init 0755 0 0"
 	echo "file /tests $here/guest/tests 0644 0 0"
-	echo "file /lib/modules/test_hmm.ko $hmm 0644 0 0"
-	# The KUnit modules guest/tests names (format kunit: SUITE MODULE).
-	sed -e 's/#.*//' "$here/guest/tests" | awk '$3 == "kunit" { print $5 }' |
-	while read -r mod; do
-		ko=$(find "$out/modules" -name "$mod.ko" | head -n 1)
-		[ -n "$ko" ] || { echo "$mod.ko not built in $out" >&2; exit 1; }
-		echo "file /lib/modules/$mod.ko $ko 0644 0 0"
+	# Every module the kernel built, flat in /lib/modules: test_hmm, the
+	# KUnit suites guest/tests names and the modules selftests load.
+	find "$out/modules" -name '*.ko' | sort | while read -r ko; do
+		echo "file /lib/modules/$(basename "$ko") $ko 0644 0 0"
 	done
 	for t in "$out"/kselftest/mm/*; do
 		[ -x "$t" ] && [ -f "$t" ] &&
