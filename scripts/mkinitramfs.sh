@@ -31,7 +31,7 @@ hmm=$(find "$out/modules" -name test_hmm.ko | head -n 1)
 		[ "$applet" = busybox ] || echo "slink /bin/$applet busybox 0777 0 0"
 	done
 	echo "file /init $here/guest/init 0755 0 0"
-	echo "file /tests $here/guest/tests 0644 0 0"
+	echo "file /tests ${GUEST_TESTS:-$here/guest/tests} 0644 0 0"
 	# Every module the kernel built, flat in /lib/modules: test_hmm, the
 	# KUnit suites guest/tests names and the modules selftests load.
 	find "$out/modules" -name '*.ko' | sort | while read -r ko; do

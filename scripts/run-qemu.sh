@@ -4,7 +4,8 @@
 # run-qemu.sh OUT LOGDIR MODE TIMEOUT
 #
 # Boot OUT/arch/x86/boot/bzImage with OUT/initramfs.cpio: VCPUS vCPUs (2 by
-# default) split evenly over two NUMA nodes with 1280 MiB each, of which the
+# default) split evenly over two NUMA nodes, one socket each (a socket that
+# spans nodes makes the kernel WARN at boot), with 1280 MiB each, of which the
 # last 512 MiB of node 1 are reserved at boot and given to test_hmm as
 # device-coherent memory.  Fresh ext4, xfs
 # and btrfs images are attached as virtio disks.  The kernel console goes to
@@ -56,7 +57,8 @@ cmdline+=" watchdog_thresh=60"
 
 status=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-machine pc -accel "$accel" -cpu max -smp "$vcpus" -m $((2 * node_mb))M \
+	-machine pc -accel "$accel" -cpu max -m $((2 * node_mb))M \
+	-smp "$vcpus,sockets=2,cores=$half,threads=1" \
 	-object memory-backend-ram,id=m0,size=${node_mb}M \
 	-object memory-backend-ram,id=m1,size=${node_mb}M \
 	-numa "node,nodeid=0,cpus=0-$((half - 1)),memdev=m0" \
