@@ -59,8 +59,8 @@ status=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-machine pc -accel "$accel" -cpu max -m $((2 * node_mb))M \
 	-smp "$vcpus,sockets=2,cores=$half,threads=1" \
-	-object memory-backend-ram,id=m0,size=${node_mb}M,prealloc=on \
-	-object memory-backend-ram,id=m1,size=${node_mb}M,prealloc=on \
+	-object memory-backend-ram,id=m0,size=${node_mb}M \
+	-object memory-backend-ram,id=m1,size=${node_mb}M \
 	-numa "node,nodeid=0,cpus=0-$((half - 1)),memdev=m0" \
 	-numa "node,nodeid=1,cpus=$half-$((vcpus - 1)),memdev=m1" \
 	-kernel "$out/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio" \
