@@ -14,11 +14,13 @@ if [ ! -e "$tree/.git" ]; then
 	git -C "$build/linux" worktree add -q --detach "$tree" base
 fi
 "$here/scripts/apply-series.sh" "$tree" >/dev/null
-count=$(git -C "$tree" rev-list --count base..HEAD)
-for i in $(seq "$count" -1 1); do
-	commit=$(git -C "$tree" rev-parse "HEAD~$((i - 1))")
+commits=$(git -C "$tree" rev-list --reverse base..HEAD)
+count=$(echo "$commits" | wc -l)
+step=0
+for commit in $commits; do
+	step=$((step + 1))
 	git -C "$tree" checkout -q --detach "$commit"
-	echo "bisect: $((count - i + 1))/$count $(git -C "$tree" log -1 --format=%s)"
+	echo "bisect: $step/$count $(git -C "$tree" log -1 --format=%s)"
 	if ! "$here/scripts/build-kernel.sh" "$tree" "$build/out/bisect" debug \
 		>"$build/bisect.log" 2>&1; then
 		tail -n 30 "$build/bisect.log"
