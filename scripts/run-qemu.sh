@@ -28,6 +28,14 @@ half=$((vcpus / 2))
 spm_mb=512
 prealloc=${QEMU_PREALLOC:-off}
 spm_start_mb=$((2 * node_mb - spm_mb))
+# Node 2 has no CPUs; its memory, right above the other two nodes', is soft
+# reserved at boot, and dax_hmem gives it to kmem, which onlines it in a
+# lower memory tier: demotion and promotion run as with CXL memory.  kmem
+# onlines whole memory blocks (128M), and the top of the memory below 4G
+# is not aligned (the firmware keeps a bit of it): the last block of node 2
+# is kept from the kernel.
+tier_mb=512
+tier_dax_mb=384
 
 mkdir -p "$logs"
 rm -f "$logs/console.log" "$logs/results.log"
@@ -54,18 +62,23 @@ fi
 cmdline="console=ttyS0 panic=-1 loglevel=7 harness=$mode"
 cmdline+=" memmap=${spm_mb}M!${spm_start_mb}M spm=$((spm_start_mb << 20))"
 cmdline+=" transparent_hugepage=madvise"
+cmdline+=" memmap=${tier_dax_mb}M%$((2 * node_mb))M-1+0xefffffff"
+cmdline+=" memmap=$((tier_mb - tier_dax_mb))M\$$((2 * node_mb + tier_dax_mb))M"
+cmdline+=" memhp_default_state=online_movable"
 # TCG can stall a vCPU for many seconds when the host is busy (seen: 26 s in
 # stop_machine at boot): report soft lockups after 120 s, not 20 s.
 cmdline+=" watchdog_thresh=60"
 
 status=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-machine pc -accel "$accel" -cpu max -m $((2 * node_mb))M \
+	-machine pc -accel "$accel" -cpu max -m $((2 * node_mb + tier_mb))M \
 	-smp "$vcpus,sockets=2,cores=$half,threads=1" \
 	-object "memory-backend-ram,id=m0,size=${node_mb}M,prealloc=$prealloc" \
 	-object "memory-backend-ram,id=m1,size=${node_mb}M,prealloc=$prealloc" \
 	-numa "node,nodeid=0,cpus=0-$((half - 1)),memdev=m0" \
 	-numa "node,nodeid=1,cpus=$half-$((vcpus - 1)),memdev=m1" \
+	-object "memory-backend-ram,id=m2,size=${tier_mb}M,prealloc=$prealloc" \
+	-numa "node,nodeid=2,memdev=m2" \
 	-kernel "$out/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio" \
 	-append "$cmdline" "${disks[@]}" -device virtio-balloon-pci \
 	-display none -no-reboot -monitor none \
