@@ -8,7 +8,7 @@ BUILD := $(CURDIR)/build
 TREE := $(BUILD)/linux
 export BASE KSRC
 
-.PHONY: help check run bench tree export lint bisect deps clean
+.PHONY: help check run bench tree export lint bisect mutants deps clean
 
 help:
 	@echo "make check        build base+series (debug), run the guest suite"
@@ -19,6 +19,7 @@ help:
 	@echo "make export       write build/linux's commits back to patches/"
 	@echo "make lint         checkpatch --strict on patches/, shellcheck"
 	@echo "make bisect       build the tree after each patch in turn"
+	@echo "make mutants      mutation testing: every mutant in mutants/ must be killed"
 
 deps:
 	@scripts/deps.sh
@@ -43,6 +44,9 @@ lint: deps
 
 bisect: deps
 	@scripts/bisect.sh
+
+mutants:
+	@scripts/mutants.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/logs

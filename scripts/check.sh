@@ -43,13 +43,15 @@ t0=$(date +%s)
 "$here/scripts/build-kernel.sh" "$src" "$out" debug
 stamp "built in $(($(date +%s) - t0))s: $(cat "$out/include/config/kernel.release")"
 
-extra=()
-if [ "$mode" = demo ]; then
-	gcc -static -O2 -Wall -I "$src/lib" -I "$out/usr/include" \
-		-o "$out/demo" "$here/guest/demo.c"
-	extra+=("$out/demo")
-fi
-"$here/scripts/mkinitramfs.sh" "$out" "${extra[@]}"
+# The demo is make run, and a test of the suite.  /etc/series tells it what
+# kernel it runs: the base, then the subject of each patch applied.
+gcc -static -O2 -Wall -I "$src/lib" -I "$out/usr/include" \
+	-o "$out/demo" "$here/guest/demo.c"
+{
+	cat "$build/base-version"
+	git -C "$src" log --reverse --format=%s base..HEAD
+} >"$out/series"
+"$here/scripts/mkinitramfs.sh" "$out" "$out/demo" "$out/series"
 "$here/scripts/probe-kvm.sh" "$out"
 
 # The migration selftest needs three CPUs (two threads touch the memory
@@ -72,7 +74,15 @@ check)
 	exit "$status"
 	;;
 *)
-	cat "$logs/results.log"
-	[ -z "${guest_failed:-}" ]
+	# The guest prints the demo's report, then "### END demo rc=N": its
+	# exit status, non-zero when a step failed.
+	tr -d '\r' <"$logs/results.log" | grep -v '^### '
+	rc=$(sed -n "s/^### END $mode rc=\([0-9]*\).*/\1/p" "$logs/results.log")
+	if [ -z "$rc" ]; then
+		echo "$mode: no complete result (see $logs/console.log)" >&2
+		exit 1
+	fi
+	[ "$rc" = 0 ] || echo "$mode: FAILED (exit status $rc)" >&2
+	[ -z "${guest_failed:-}" ] && [ "$rc" = 0 ]
 	;;
 esac

@@ -6,7 +6,8 @@
 # Pack the guest's initramfs OUT/initramfs.cpio with the kernel's own
 # usr/gen_init_cpio: Debian's static busybox, guest/init, the suite list,
 # the modules (in /lib/modules), the static selftests built under
-# OUT/kselftest, and any EXTRA static programs (installed in /bin).
+# OUT/kselftest, and any EXTRA files: static programs (executable) are
+# installed in /bin, data files in /etc.
 set -euo pipefail
 
 out=$(realpath "$1")
@@ -21,7 +22,7 @@ hmm=$(find "$out/modules" -name test_hmm.ko | head -n 1)
 [ -n "$hmm" ] || { echo "test_hmm.ko not built in $out" >&2; exit 1; }
 
 {
-	for d in /bin /sbin /dev /proc /sys /tmp /mnt /lib /lib/modules \
+	for d in /bin /sbin /dev /etc /proc /sys /tmp /mnt /lib /lib/modules \
 		 /kselftest /kselftest/mm; do
 		echo "dir $d 0755 0 0"
 	done
@@ -42,7 +43,11 @@ hmm=$(find "$out/modules" -name test_hmm.ko | head -n 1)
 			echo "file /kselftest/mm/$(basename "$t") $t 0755 0 0"
 	done
 	for x in "$@"; do
-		echo "file /bin/$(basename "$x") $(realpath "$x") 0755 0 0"
+		if [ -x "$x" ]; then
+			echo "file /bin/$(basename "$x") $(realpath "$x") 0755 0 0"
+		else
+			echo "file /etc/$(basename "$x") $(realpath "$x") 0644 0 0"
+		fi
 	done
 } >"$list"
 
