@@ -59,6 +59,7 @@
 #define WHY_LEN		160
 
 #define MC_DIR		"/sys/kernel/mm/migrate_copy/"
+#define TEST_DMA_PARAMS	"/sys/module/test_dma_memcpy/parameters/"
 #define MC_THRESHOLDS	MC_DIR "syscall_or_cpuset/"
 #define NUMA_BALANCING	"/proc/sys/kernel/numa_balancing"
 #define TRACE_EVENT	"events/migrate/mm_migrate_copy_batch/enable"
@@ -360,6 +361,9 @@ static void offload_state(void)
 		if (ret)
 			fail("loading %s: %s", modules[i], strerror(-ret));
 	}
+	/* A suite before this one may have left the provider slow or failing */
+	write_str(TEST_DMA_PARAMS "delay_us", "0");
+	write_str(TEST_DMA_PARAMS "fail_permille", "0");
 	read_line(MC_DIR "engine", engines, sizeof(engines));
 	say("   loaded    migrate_copy_mt, test_dma_memcpy (DMA memcpy provider), migrate_copy_dma");
 	say("   now       engines %s", engines);

@@ -76,7 +76,8 @@ check)
 *)
 	# The guest prints the demo's report, then "### END demo rc=N": its
 	# exit status, non-zero when a step failed.
-	tr -d '\r' <"$logs/results.log" | grep -v '^### '
+	[ -f "$logs/results.log" ] || : >"$logs/results.log"
+	tr -d '\r' <"$logs/results.log" | grep -v '^### ' || true
 	rc=$(sed -n "s/^### END $mode rc=\([0-9]*\).*/\1/p" "$logs/results.log")
 	if [ -z "$rc" ]; then
 		echo "$mode: no complete result (see $logs/console.log)" >&2

@@ -18,6 +18,8 @@
 #   NAME  SURVIVED                    everything passed: a test is missing
 #   NAME  DID NOT APPLY/BUILD         the mutant needs updating
 #   NAME  DID NOT RUN                 QEMU failed (not the kernel)
+#   NAME  INCONCLUSIVE                no test failed and no splat, but a
+#                                     suite timed out or the guest died
 # The run fails unless every mutant is killed.
 #
 # Its own worktree (build/mutant-src), output (build/out/mutant-debug) and
@@ -153,8 +155,9 @@ run() {
 }
 
 # killers SUMMARY: what killed the mutant: the failed tests, and the
-# kernel's first report if there was one; else the first problem
-# parse-results.py found (a suite cut off, the guest dead)
+# kernel's first report if there was one.  Nothing if neither: a suite cut
+# off by its timeout or a dead guest may be the host's load under TCG, not
+# the mutant, and does not count as a kill.
 killers() {
 	local fails splat
 
@@ -171,8 +174,8 @@ killers() {
 					names = names " (console: " splat ")"
 				print names
 			}'
-	else
-		sed -n 's/^ERROR //p' "$1" | head -n 1 | cut -c 1-160
+	elif [ -n "$splat" ]; then
+		echo "console: $splat"
 	fi
 }
 
@@ -214,7 +217,14 @@ for name in "${mutants[@]}"; do
 	   failed=1 ;;
 	3) line="$name  DID NOT RUN (QEMU: see $dir/qemu.log)"
 	   failed=1 ;;
-	*) line="$name  killed by $(killers "$dir/summary")" ;;
+	*) killer=$(killers "$dir/summary")
+	   if [ -n "$killer" ]; then
+		line="$name  killed by $killer"
+	   else
+		line="$name  INCONCLUSIVE: $(sed -n 's/^ERROR //p' \
+			"$dir/summary" | head -n 1 | cut -c 1-140)"
+		failed=1
+	   fi ;;
 	esac
 	echo "$line"
 	results+=("$line")
