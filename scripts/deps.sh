@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(build-essential bc bison flex cpio kmod libelf-dev libssl-dev
 	  dwarves python3 python3-ply ccache sparse git file rsync xz-utils
-	  qemu-system-x86 busybox-static libnuma-dev
+	  qemu-system-x86 busybox-static libnuma-dev libcap-dev
 	  e2fsprogs xfsprogs btrfs-progs shellcheck gnuplot-nox)
 
 missing=()
