@@ -8,7 +8,7 @@ BUILD := $(CURDIR)/build
 TREE := $(BUILD)/linux
 export BASE KSRC
 
-.PHONY: help check run bench tree export lint bisect mutants deps clean
+.PHONY: help check run bench tree export lint bisect mutants configs distro-check deb deps clean
 
 help:
 	@echo "make check        build base+series (debug), run the guest suite"
@@ -18,8 +18,11 @@ help:
 	@echo "make tree         build/linux: base plus one commit per patch"
 	@echo "make export       write build/linux's commits back to patches/"
 	@echo "make lint         checkpatch --strict on patches/, shellcheck"
-	@echo "make bisect       build the tree after each patch in turn"
+	@echo "make bisect       build the kernel, mm selftests and tools/mm after each patch"
 	@echo "make mutants      mutation testing: every mutant in mutants/ must be killed"
+	@echo "make configs      the series in the config matrix (NUMA=n, i386, ...)"
+	@echo "make distro-check the series' objects with Debian's own config, W=1"
+	@echo "make deb          Debian packages of base+series (bench config)"
 
 deps:
 	@scripts/deps.sh
@@ -47,6 +50,15 @@ bisect: deps
 
 mutants:
 	@scripts/mutants.sh
+
+configs:
+	@scripts/configs.sh
+
+distro-check:
+	@scripts/distro-check.sh
+
+deb:
+	@scripts/deb.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/logs

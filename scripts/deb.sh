@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deb: Debian packages (linux-image, linux-headers, linux-libc-dev) of
+# the base plus the series, built with the bench config by the kernel's own
+# bindeb-pkg, for a test machine.  The bench config is the guest's machine
+# (virtio, NUMA, the copy engines as modules) without debugging: check that
+# it has the drivers of the machine's disk before booting it there.
+#
+# Its own worktree (build/deb-src) and output (build/out/deb); the packages
+# end up in build/deb/.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+tree=$build/deb-src
+out=$build/out/deb
+jobs=${JOBS:-$(nproc)}
+start=$(date +%s)
+
+"$here/scripts/deps.sh"
+"$here/scripts/fetch-base.sh" >/dev/null
+if [ ! -e "$tree/.git" ]; then
+	git -C "$build/linux" worktree prune
+	git -C "$build/linux" worktree add -q --detach "$tree" base
+fi
+"$here/scripts/apply-series.sh" "$tree"
+"$here/scripts/build-kernel.sh" "$tree" "$out" bench
+
+# dpkg-buildpackage leaves the packages next to the output directory
+rm -f "$build"/out/*.deb "$build"/out/*.buildinfo "$build"/out/*.changes
+make -s -C "$tree" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$jobs" \
+	bindeb-pkg >"$build/deb.log" 2>&1 ||
+	{ tail -n 30 "$build/deb.log"; echo "deb: bindeb-pkg failed" >&2; exit 1; }
+rm -rf "$build/deb"
+mkdir -p "$build/deb"
+mv "$build"/out/*.deb "$build/deb/"
+rm -f "$build"/out/*.buildinfo "$build"/out/*.changes
+for deb in "$build"/deb/*.deb; do
+	echo "deb: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)" \
+	     "($(du -h "$deb" | cut -f1))"
+done
+echo "deb: in $build/deb/ ($(( $(date +%s) - start ))s); install with" \
+     "dpkg -i, then boot the new kernel"
