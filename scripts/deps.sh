@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(build-essential bc bison flex cpio kmod libelf-dev libssl-dev
-	  dwarves python3 python3-ply ccache sparse git file rsync xz-utils
+	  dwarves python3 python3-ply python3-git ccache sparse git file rsync xz-utils
 	  qemu-system-x86 busybox-static libnuma-dev libcap-dev
 	  e2fsprogs xfsprogs btrfs-progs shellcheck gnuplot-nox)
 

@@ -12,7 +12,11 @@ status=0
 
 while read -r patch; do
 	case "$patch" in ''|'#'*) continue ;; esac
-	report=$("$checkpatch" --strict --no-tree --quiet \
+	# In the tree, which checkpatch reads to know the kernel's own
+	# identifiers (__SetPageMovable is not new CamelCase); its SPDX check
+	# needs Debian's python3, with python3-ply, first in PATH.
+	report=$(cd "$here/build/linux" && PATH=/usr/bin:$PATH \
+		"$checkpatch" --strict --quiet \
 		--ignore FILE_PATH_CHANGES "$here/patches/$patch" 2>&1) || true
 	if [ -n "$report" ]; then
 		echo "checkpatch: $patch"
