@@ -5,7 +5,7 @@
 # (debug config; ccache keeps it affordable), tools/testing/selftests/mm
 # against its headers, and tools/mm, so that every step builds.  Some mm
 # selftests do not build on the base itself (a stable backport broke
-# khugepaged.c): a step fails only on a program the base builds.
+# khugepaged.c): a step fails when a program the base builds is missing.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,9 +15,10 @@ out=$build/out/bisect
 log=$build/bisect.log
 jobs=${JOBS:-$(nproc)}
 
-# The programs of tools/testing/selftests/mm and tools/mm that do not
-# build in $tree as it is, one per line.
-broken_programs() {
+# The programs of tools/testing/selftests/mm and tools/mm that build in
+# $tree as it is, one per line.  What counts is what was built, not make's
+# messages: a "No rule" or a $(error) stop leaves no "Error" line to parse.
+built_programs() {
 	local st=$out/bisect-selftests
 
 	rm -rf "$st"
@@ -27,9 +28,14 @@ broken_programs() {
 		-j"$jobs" >>"$log" 2>&1 || true
 	make -k -s -C "$tree/tools/mm" CC="ccache gcc" -j"$jobs" \
 		>>"$log" 2>&1 || true
+	{
+		find "$st" -maxdepth 1 -type f -perm -u+x -printf 'selftests/mm/%f\n'
+		git -C "$tree" ls-files --others tools/mm |
+			while read -r f; do
+				if [ -x "$tree/$f" ]; then echo "$f"; fi
+			done
+	} | sort -u
 	git -C "$tree" clean -fdxq tools/
-	sed -n 's/^make.*: \*\*\* \[[^]]*: \([^]]*\)\] Error .*/\1/p' "$log" |
-		sed "s|^$st/|selftests/mm/|" | sort -u
 }
 
 # build-kernel.sh installs the headers the selftests build against
@@ -53,9 +59,8 @@ if ! build_kernel; then
 	echo "bisect: the base does not build" >&2
 	exit 1
 fi
-base_broken=$(broken_programs)
-[ -z "$base_broken" ] ||
-	echo "bisect: the base does not build: ${base_broken//$'\n'/ }"
+base_built=$(built_programs)
+echo "bisect: the base builds $(echo "$base_built" | wc -l) programs of the mm selftests and tools/mm"
 
 step=0
 for commit in $commits; do
@@ -67,10 +72,10 @@ for commit in $commits; do
 		echo "bisect: the kernel does not build after this patch" >&2
 		exit 1
 	fi
-	broken=$(comm -13 <(echo "$base_broken") <(broken_programs))
-	if [ -n "$broken" ]; then
-		grep -B5 "Error" "$log" | tail -n 30
-		echo "bisect: these do not build after this patch: ${broken//$'\n'/ }" >&2
+	missing=$(comm -23 <(echo "$base_built") <(built_programs))
+	if [ -n "$missing" ]; then
+		grep -B5 -E "Error|error:|Stop" "$log" | tail -n 30 || true
+		echo "bisect: these do not build after this patch: ${missing//$'\n'/ }" >&2
 		exit 1
 	fi
 done

@@ -69,14 +69,17 @@ configure() {
 	local out=$1 arch=$2 flavor=$3 opt want
 
 	shift 3
-	mkdir -p "$out"
-	printf '%s\n' "$@" >"$out/options.config"
-	make -s -C "$tree" O="$out" ARCH="$arch" tinyconfig >/dev/null
+	# Called under "if !", where set -e does not hold: every step checks
+	mkdir -p "$out" || return 1
+	printf '%s\n' "$@" >"$out/options.config" || return 1
+	make -s -C "$tree" O="$out" ARCH="$arch" tinyconfig >/dev/null ||
+		return 1
 	# shellcheck disable=SC2046 # one fragment per word
 	(cd "$out" && "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" \
 		"$out/.config" $(fragments "$out" "$flavor") "$out/options.config" \
-		>/dev/null)
-	make -s -C "$tree" O="$out" ARCH="$arch" olddefconfig >/dev/null
+		>/dev/null) || return 1
+	make -s -C "$tree" O="$out" ARCH="$arch" olddefconfig >/dev/null ||
+		return 1
 	for opt in "$@"; do
 		case "$opt" in
 		*=n) want="# ${opt%=n} is not set" ;;
@@ -135,14 +138,16 @@ for entry in "${matrix[@]}"; do
 	if ! make -C "$tree" O="$out" ARCH="$arch" CC="ccache gcc" \
 		-j"$jobs" bzImage modules >>"$log" 2>&1; then
 		stamp "$name: BUILD FAILED"
-		grep -E '(error|Error)' "$log" | head -n 10
+		grep -E '(error|Error)' "$log" | head -n 10 || true
 		failed+=("$name")
 		continue
 	fi
-	warnings=$(grep -c ': warning: ' "$log" || true)
+	# The compiler's, modpost's and Kconfig's
+	warn=': warning: |^WARNING: '
+	warnings=$(grep -cE "$warn" "$log" || true)
 	if [ "$warnings" != 0 ]; then
 		stamp "$name: $warnings warnings"
-		grep ': warning: ' "$log" | head -n 10
+		grep -E "$warn" "$log" | head -n 10 || true
 		failed+=("$name")
 		continue
 	fi

@@ -27,6 +27,10 @@ fi
 "$here/scripts/apply-series.sh" "$tree"
 "$here/scripts/build-kernel.sh" "$tree" "$out" bench
 
+# As build-kernel.sh built it, so that bindeb-pkg does not relink it
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2024-01-01}
+export KBUILD_BUILD_USER=harness KBUILD_BUILD_HOST=harness
+export CCACHE_BASEDIR=$build
 # dpkg-buildpackage leaves the packages next to the output directory
 rm -f "$build"/out/*.deb "$build"/out/*.buildinfo "$build"/out/*.changes
 make -s -C "$tree" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$jobs" \

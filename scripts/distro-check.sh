@@ -85,7 +85,7 @@ compile() {
 
 	shift 2
 	make -s -C "$tree" O="$out" CC="ccache gcc" -j"$jobs" prepare \
-		>"$log" 2>&1
+		>"$log" 2>&1 || return 1
 	make -k -C "$tree" O="$out" CC="ccache gcc" W=1 -j"$jobs" "$@" \
 		>>"$log" 2>&1
 }
@@ -118,7 +118,7 @@ stamp "base: the series' files with Debian's config, W=1"
 git -C "$tree" checkout -q --detach base
 configure "$build/out/distro-base" "" || exit 1
 base_objects=$(for o in $touched_objects; do
-	[ -f "$tree/${o%.o}.c" ] && echo "$o"; done)
+	if [ -f "$tree/${o%.o}.c" ]; then echo "$o"; fi; done)
 # shellcheck disable=SC2086 # one object per word
 compile "$build/out/distro-base" "$logs/base.log" $base_objects || true
 diagnostics "$logs/base.log" "$touched" >"$logs/base.diag"
@@ -140,7 +140,7 @@ if [ -n "$new" ]; then
 	exit 1
 fi
 if [ "$status" != 0 ]; then
-	grep -E ': (error|Error)' "$logs/series.log" | head -n 20
+	grep -E ': (error|Error)' "$logs/series.log" | head -n 20 || true
 	echo "distro: the build failed (make exit $status)" >&2
 	exit 1
 fi
