@@ -3,15 +3,21 @@
 #
 # apply-series.sh TREE [BASE]
 #
-# Reset the git tree TREE to the tag "base" and, unless BASE is 1, apply
+# Reset the git tree TREE to the tag "base" (a new worktree of build/linux
+# if TREE does not exist) and, unless BASE is 1, apply
 # patches/ in `series` order with git am.  A patch that does not apply stops
 # with its file name and the hunk that failed.
 set -euo pipefail
 
-tree=$1
+tree=$(realpath -m "$1")
 base_only=${2:-0}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
+# A tree that does not exist yet becomes a worktree of build/linux
+if [ ! -e "$tree/.git" ]; then
+	git -C "$here/build/linux" worktree prune
+	git -C "$here/build/linux" worktree add -q --detach "$tree" base
+fi
 git -C "$tree" am --abort >/dev/null 2>&1 || true
 git -C "$tree" checkout -q --detach base
 git -C "$tree" reset -q --hard base

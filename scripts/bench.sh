@@ -49,10 +49,6 @@ part() {
 stamp "deps"
 "$here/scripts/deps.sh"
 "$here/scripts/fetch-base.sh"
-if [ ! -e "$src/.git" ]; then
-	git -C "$build/linux" worktree prune
-	git -C "$build/linux" worktree add -q --detach "$src" base
-fi
 # Find the program first, so that a missing one stops before the builds.
 "$here/scripts/apply-series.sh" "$src" >/dev/null
 find_prog() {

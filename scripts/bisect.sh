@@ -44,10 +44,6 @@ build_kernel() {
 }
 
 "$here/scripts/fetch-base.sh" >/dev/null
-if [ ! -e "$tree/.git" ]; then
-	git -C "$build/linux" worktree prune
-	git -C "$build/linux" worktree add -q --detach "$tree" base
-fi
 "$here/scripts/apply-series.sh" "$tree" >/dev/null
 commits=$(git -C "$tree" rev-list --reverse base..HEAD)
 count=$(echo "$commits" | wc -l)

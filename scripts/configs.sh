@@ -98,10 +98,6 @@ if [ -z "${CONFIGS_TREE:-}" ]; then
 	mkdir -p "$logs"
 	"$here/scripts/deps.sh"
 	"$here/scripts/fetch-base.sh" >/dev/null
-	if [ ! -e "$tree/.git" ]; then
-		git -C "$build/linux" worktree prune
-		git -C "$build/linux" worktree add -q --detach "$tree" base
-	fi
 	"$here/scripts/apply-series.sh" "$tree" >/dev/null
 	# ccache keys on the source paths: so that the objects come from the
 	# cache make check fills, the worktree is built as build/src, mounted

@@ -20,10 +20,6 @@ start=$(date +%s)
 
 "$here/scripts/deps.sh"
 "$here/scripts/fetch-base.sh" >/dev/null
-if [ ! -e "$tree/.git" ]; then
-	git -C "$build/linux" worktree prune
-	git -C "$build/linux" worktree add -q --detach "$tree" base
-fi
 "$here/scripts/apply-series.sh" "$tree"
 "$here/scripts/build-kernel.sh" "$tree" "$out" bench
 

@@ -104,10 +104,6 @@ mkdir -p "$dl" "$logs"
 "$here/scripts/deps.sh"
 "$here/scripts/fetch-base.sh" >/dev/null
 debian_config >"$logs/debian.config"
-if [ ! -e "$tree/.git" ]; then
-	git -C "$build/linux" worktree prune
-	git -C "$build/linux" worktree add -q --detach "$tree" base
-fi
 "$here/scripts/apply-series.sh" "$tree" >/dev/null
 series=$(git -C "$tree" rev-parse HEAD)
 touched=$(git -C "$tree" diff --name-only base HEAD -- '*.c' '*.h' |
