@@ -38,9 +38,10 @@ built_programs() {
 	git -C "$tree" clean -fdxq tools/
 }
 
-# build-kernel.sh installs the headers the selftests build against
+# build-kernel.sh installs the headers the selftests build against; built
+# as build/src, each step takes what it does not change from the cache
 build_kernel() {
-	"$here/scripts/build-kernel.sh" "$tree" "$out" debug >"$log" 2>&1
+	"$here/scripts/build-as-src.sh" "$tree" "$out" debug >"$log" 2>&1
 }
 
 "$here/scripts/fetch-base.sh" >/dev/null

@@ -5,10 +5,11 @@
 # kernel config (linux-config-6.12, config.amd64_none_amd64), the series'
 # options enabled as a distro would, with W=1.  Compiled: every object and
 # module object of mm/, fs/aio.o, fs/hugetlbfs/, fs/nfs/, lib/test_hmm.o
-# and drivers/dma/.  The base's own W=1 warnings in the files the series
-# touches are collected from the same objects built on the base, with the
-# same config: the run fails on an error, or on a warning in a touched file
-# that the base does not have.
+# and drivers/dma/.  Then sparse (C=2) checks every object of a file the
+# series touches.  The base's own W=1 and sparse warnings in those files
+# are collected from the same objects built and checked on the base, with
+# the same config: the run fails on an error, or on a warning in a touched
+# file that the base does not have.
 #
 # Its own worktree (build/distro-src), outputs (build/out/distro-base,
 # build/out/distro) and logs (build/logs/distro/).
@@ -90,6 +91,15 @@ compile() {
 		>>"$log" 2>&1
 }
 
+# check_sparse OUT LOG OBJECT...: sparse (C=2) on each OBJECT's source
+check_sparse() {
+	local out=$1 log=$2
+
+	shift 2
+	make -k -C "$tree" O="$out" CC="ccache gcc" C=2 -j"$jobs" "$@" \
+		>"$log" 2>&1
+}
+
 # The warnings and errors of LOG in FILES, "file: message", line numbers
 # left out so that the base's and the series' compare.
 diagnostics() {
@@ -110,21 +120,31 @@ touched=$(git -C "$tree" diff --name-only base HEAD -- '*.c' '*.h' |
 	  grep -v '^tools/')
 touched_objects=$(echo "$touched" | sed -n 's/\.c$/.o/p')
 
-stamp "base: the series' files with Debian's config, W=1"
+stamp "base: the series' files with Debian's config, W=1, sparse"
 git -C "$tree" checkout -q --detach base
 configure "$build/out/distro-base" "" || exit 1
 base_objects=$(for o in $touched_objects; do
 	if [ -f "$tree/${o%.o}.c" ]; then echo "$o"; fi; done)
 # shellcheck disable=SC2086 # one object per word
 compile "$build/out/distro-base" "$logs/base.log" $base_objects || true
-diagnostics "$logs/base.log" "$touched" >"$logs/base.diag"
+# shellcheck disable=SC2086 # one object per word
+check_sparse "$build/out/distro-base" "$logs/base-sparse.log" $base_objects || true
+cat <(diagnostics "$logs/base.log" "$touched") \
+    <(diagnostics "$logs/base-sparse.log" "$touched") | sort -u \
+	>"$logs/base.diag"
 
 stamp "series: ${targets[*]} with Debian's config, W=1"
 git -C "$tree" checkout -q --detach "$series"
 configure "$build/out/distro" "$series_options" || exit 1
 status=0
 compile "$build/out/distro" "$logs/series.log" "${targets[@]}" || status=$?
-diagnostics "$logs/series.log" "$touched" >"$logs/series.diag"
+stamp "series: sparse on the objects of the files the series touches"
+# shellcheck disable=SC2086 # one object per word
+check_sparse "$build/out/distro" "$logs/series-sparse.log" $touched_objects ||
+	status=$?
+cat <(diagnostics "$logs/series.log" "$touched") \
+    <(diagnostics "$logs/series-sparse.log" "$touched") | sort -u \
+	>"$logs/series.diag"
 
 objects=$(cd "$build/out/distro" && find mm fs lib drivers/dma -name '*.o' |
 	  wc -l)
@@ -140,4 +160,4 @@ if [ "$status" != 0 ]; then
 	echo "distro: the build failed (make exit $status)" >&2
 	exit 1
 fi
-echo "distro: no new warning in the $(echo "$touched" | wc -l) files the series touches ($(wc -l <"$logs/base.diag") on the base)"
+echo "distro: no new W=1 or sparse warning in the $(echo "$touched" | wc -l) files the series touches ($(wc -l <"$logs/base.diag") on the base, $(wc -l <"$logs/series.diag") with the series)"
