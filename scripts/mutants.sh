@@ -101,23 +101,11 @@ done | awk '{ line = $0; gsub(/[ \t]+/, " ", line) }
 	{ seen[line] = 1; if (++uses[$1] > 1) $1 = $1 "." uses[$1]; print }' \
 	>"$logs/baseline/tests"
 
-# build_kernel: scripts/build-kernel.sh on the worktree.  ccache keys on the
-# source paths: so that the objects come from the cache make check fills
-# and a mutant compiles only what it changes, the worktree is built as
-# build/src, mounted over it in a private mount namespace that only this
-# build sees (build/src itself is untouched).  Without the privilege for
-# that, or without build/src, it is built where it is: cold the first time.
+# build_kernel: the worktree built as build/src (scripts/build-as-src.sh),
+# so that the objects come from the cache make check fills and a mutant
+# compiles only what it changes.
 build_kernel() {
-	if [ -d "$build/src" ] &&
-	   unshare -m --propagation private true 2>/dev/null; then
-		# shellcheck disable=SC2016 # sh -c expands its arguments
-		unshare -m --propagation private sh -c \
-			'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
-			"$src" "$build/src" \
-			"$here/scripts/build-kernel.sh" "$build/src" "$out" debug
-	else
-		"$here/scripts/build-kernel.sh" "$src" "$out" debug
-	fi
+	"$here/scripts/build-as-src.sh" "$src" "$out" debug
 }
 
 # reset: the worktree back to the series as it was when the run started
