@@ -105,7 +105,7 @@ check_sparse() {
 diagnostics() {
 	local log=$1 files=$2
 
-	sed -n 's|^\([^ :]*\):[0-9]*:[0-9]*: \(warning\|error\): \(.*\)$|\1: \2: \3|p' \
+	sed -n 's#^\([^ :]*\):[0-9]*:[0-9]*: \(warning\|error\): \(.*\)$#\1: \2: \3#p' \
 		"$log" | sed "s|^\(\.\./\)*\([^ ]*/\)\?distro-src/||" |
 		grep -F -f <(echo "$files" | awk '{ print $0 ":" }') | sort -u || true
 }
