@@ -41,7 +41,8 @@ built_programs() {
 # build-kernel.sh installs the headers the selftests build against; built
 # as build/src, each step takes what it does not change from the cache
 build_kernel() {
-	"$here/scripts/build-as-src.sh" "$tree" "$out" debug >"$log" 2>&1
+	"$here/scripts/as-src.sh" "$tree" "$here/scripts/build-kernel.sh" {} \
+		"$out" debug >"$log" 2>&1
 }
 
 "$here/scripts/fetch-base.sh" >/dev/null

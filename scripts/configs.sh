@@ -99,18 +99,9 @@ if [ -z "${CONFIGS_TREE:-}" ]; then
 	"$here/scripts/deps.sh"
 	"$here/scripts/fetch-base.sh" >/dev/null
 	"$here/scripts/apply-series.sh" "$tree" >/dev/null
-	# ccache keys on the source paths: so that the objects come from the
-	# cache make check fills, the worktree is built as build/src, mounted
-	# over it in a private mount namespace that only this run sees, as
-	# make mutants does.  Without the privilege, it is built where it is.
-	if [ -d "$build/src" ] &&
-	   unshare -m --propagation private true 2>/dev/null; then
-		export CONFIGS_TREE=$build/src
-		# shellcheck disable=SC2016 # sh -c expands its arguments
-		exec unshare -m --propagation private sh -c \
-			'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
-			"$tree" "$build/src" "$0"
-	fi
+	# The rest runs on the worktree built as build/src (as-src.sh), so
+	# that ccache serves what make check compiled
+	exec "$here/scripts/as-src.sh" "$tree" env CONFIGS_TREE={} "$0"
 fi
 tree=${CONFIGS_TREE:-$tree}
 export CCACHE_BASEDIR=$build KBUILD_BUILD_TIMESTAMP=2024-01-01

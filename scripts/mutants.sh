@@ -101,11 +101,12 @@ done | awk '{ line = $0; gsub(/[ \t]+/, " ", line) }
 	{ seen[line] = 1; if (++uses[$1] > 1) $1 = $1 "." uses[$1]; print }' \
 	>"$logs/baseline/tests"
 
-# build_kernel: the worktree built as build/src (scripts/build-as-src.sh),
-# so that the objects come from the cache make check fills and a mutant
+# build_kernel: the worktree built as build/src (scripts/as-src.sh), so
+# that the objects come from the cache make check fills and a mutant
 # compiles only what it changes.
 build_kernel() {
-	"$here/scripts/build-as-src.sh" "$src" "$out" debug
+	"$here/scripts/as-src.sh" "$src" "$here/scripts/build-kernel.sh" {} \
+		"$out" debug
 }
 
 # reset: the worktree back to the series as it was when the run started
