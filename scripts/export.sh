@@ -22,6 +22,10 @@ if [ -z "$(git -C "$tree" config branch.series.description || true)" ] &&
 	git -C "$tree" config branch.series.description \
 		"$("$here/scripts/cover-description.sh" "$cover")"
 fi
+# The cover letter is from whoever runs this: make it the series' author
+author=$(git -C "$tree" log -1 --format=%an base..series)
+email=$(git -C "$tree" log -1 --format=%ae base..series)
+GIT_COMMITTER_NAME=$author GIT_COMMITTER_EMAIL=$email \
 git -C "$tree" format-patch -q --no-signature --zero-commit --cover-letter \
 	--cover-from-description=subject -o "$tmp" base..series
 find "$patches" -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
