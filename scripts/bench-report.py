@@ -15,6 +15,10 @@ Writes into BENCHDIR:
   results.json  all of it, with the identity and the timings
   table.md      ratios: series / base, and throughput / memcpy limit
   gbps.png      move_pages GB/s per folio size, base against each setting
+  paired.csv    the paired phase (migrate_bench -p): per scenario, setting,
+                test and folio size, the median of the ratios setting/plain
+                of the pairs, with a bootstrap 95% confidence interval
+  paired.png    those ratios for move_pages, with their intervals
 Prints table.md.  Exits non-zero when a guest did not finish, the program
 reported an error, or a kernel console has a splat.
 """
@@ -23,7 +27,9 @@ import csv
 import hashlib
 import json
 import os
+import random
 import re
+import statistics
 import subprocess
 import sys
 
@@ -33,6 +39,9 @@ TPUT = ('variant', 'config', 'test', 'folio_kb', 'folios_ok', 'mib',
 LAT = ('variant', 'config', 'folio_kb', 'folios', 'batch', 'samples',
        'first_us', 'first_sd_us', 'first_call_us', 'first_call_sd_us',
        'total_us', 'total_sd_us', 'missed', 'poll_us')
+PAIRED = ('scenario', 'config', 'test', 'folio_kb', 'pairs', 'median_ratio',
+          'ci_low', 'ci_high')
+BOOTSTRAP = 4000
 SPLATS = re.compile(
     r'(BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection|'
     r'soft lockup|hard LOCKUP|rcu.* detected stall|Bad page state|'
@@ -98,6 +107,7 @@ def main():
         meta['timings_s'][name] = int(secs)
 
     tput, lat, info, errors, problems = [], [], {}, [], []
+    pairs = {}
     for v in VARIANTS:
         out = os.path.join(build, 'out', v + '-bench')
         meta['kernels'][v] = {
@@ -126,6 +136,9 @@ def main():
                     tput.append(dict(zip(TPUT, [v] + f[1:]), run=run))
                 elif f[0] == 'lat' and len(f) == 14:
                     lat.append(dict(zip(LAT, [v] + f[1:]), run=run))
+                elif f[0] == 'pair' and len(f) == 7 and float(f[5]) > 0:
+                    pairs.setdefault(tuple(f[1:5]), []).append(
+                        float(f[6]) / float(f[5]))
                 elif f[0] == 'error':
                     errors.append('%s: %s' % (d, ','.join(f[1:])))
                 elif f[0] in ('info', 'folios', 'vmstat') and run == 1:
@@ -150,23 +163,106 @@ def main():
                                           else ()))
             w.writeheader()
             w.writerows(rows)
+    paired = [paired_row(k, v) for k, v in pairs.items()]
+    with open(os.path.join(bench, 'paired.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, PAIRED)
+        w.writeheader()
+        w.writerows(paired)
+
     with open(os.path.join(bench, 'results.json'), 'w') as f:
         json.dump({'meta': meta, 'throughput': tput, 'latency': lat,
+                   'paired': paired,
                    'runs': {'throughput': runs_tput, 'latency': runs_lat}},
                   f, indent=1)
 
-    table = make_table(meta, tput, lat)
+    table = make_table(meta, tput, lat) + paired_table(paired)
     with open(os.path.join(bench, 'table.md'), 'w') as f:
         f.write(table)
     plot(bench, tput)
+    plot_paired(bench, paired)
     print(table)
     for e in errors:
         print('ERROR', e)
     for p in problems:
         print('ERROR', p)
-    print('results: %s/{results.csv,latency.csv,results.json,table.md,'
-          'gbps.png}' % bench)
+    print('results: %s/{results.csv,latency.csv,paired.csv,results.json,'
+          'table.md,gbps.png,paired.png}' % bench)
     return 1 if errors or problems else 0
+
+
+def median_ci(ratios):
+    """The median of @ratios and a percentile bootstrap 95% interval."""
+    rng = random.Random(1)
+    meds = sorted(statistics.median(rng.choices(ratios, k=len(ratios)))
+                  for _ in range(BOOTSTRAP))
+    return (statistics.median(ratios), meds[int(0.025 * BOOTSTRAP)],
+            meds[int(0.975 * BOOTSTRAP) - 1])
+
+
+def paired_row(key, ratios):
+    med, lo, hi = median_ci(ratios)
+    return dict(zip(PAIRED, key + (len(ratios), '%.3f' % med, '%.3f' % lo,
+                                   '%.3f' % hi)))
+
+
+def paired_key(r):
+    return (r['scenario'] != 'idle', r['test'], r['config'],
+            int(r['folio_kb']))
+
+
+def paired_table(paired):
+    if not paired:
+        return ''
+    out = ['', '## Paired ratios: setting / plain, in the same boot', '',
+           'Median of the ratios of N pairs of moves, the order taking '
+           'turns, with a bootstrap 95% confidence interval.  "busy": every '
+           'CPU but the migrating one runs a CPU-bound process.', '',
+           '| scenario | test | setting | folio | N | ratio | 95% CI |',
+           '|---' * 7 + '|']
+    for r in sorted(paired, key=paired_key):
+        out.append('| %s | %s | %s | %s | %s | %s | %s-%s |' % (
+            r['scenario'], r['test'], r['config'], fmt_size(r['folio_kb']),
+            r['pairs'], r['median_ratio'], r['ci_low'], r['ci_high']))
+    return '\n'.join(out) + '\n'
+
+
+def plot_paired(bench, paired):
+    rows = [r for r in paired if r['test'] == 'move_pages']
+    sizes = sorted({int(r['folio_kb']) for r in rows})
+    lines = sorted({(r['scenario'], r['config']) for r in rows})
+    if not rows:
+        return
+    dat = os.path.join(bench, 'paired.dat')
+    with open(dat, 'w') as f:
+        for sc, cfg in lines:
+            f.write('# %s %s\n' % (sc, cfg))
+            for r in sorted(rows, key=lambda r: int(r['folio_kb'])):
+                if (r['scenario'], r['config']) == (sc, cfg):
+                    f.write('%d %s %s %s\n' % (
+                        sizes.index(int(r['folio_kb'])), r['median_ratio'],
+                        r['ci_low'], r['ci_high']))
+            f.write('\n\n')
+    xtics = ', '.join('"%s" %d' % (fmt_size(kb), i)
+                      for i, kb in enumerate(sizes))
+    plots = ', '.join(
+        "'%s' index %d using 1:2:3:4 with yerrorlines title '%s, %s'"
+        % (dat, i, sc, cfg) for i, (sc, cfg) in enumerate(lines))
+    script = '\n'.join([
+        'set terminal png size 900,560 noenhanced',
+        "set output '%s'" % os.path.join(bench, 'paired.png'),
+        "set title 'move_pages(): setting / plain, paired in one boot'",
+        "set xlabel 'folio size'",
+        "set ylabel 'ratio (median, bars: bootstrap 95% CI)'",
+        'set xtics (%s)' % xtics, 'set xrange [-0.5:%f]' % (len(sizes) - 0.5),
+        'set key top left', 'set grid ytics',
+        'plot 1 notitle dashtype 2, ' + plots, ''])
+    with open(os.path.join(bench, 'paired.gp'), 'w') as f:
+        f.write(script)
+    try:
+        subprocess.run(['gnuplot', os.path.join(bench, 'paired.gp')],
+                       check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print('plot: gnuplot failed: %s' % e, file=sys.stderr)
 
 
 def pool(rows, keys, stats, extremes):

@@ -13,7 +13,11 @@
 #                   program before its patch is in patches/
 #   BENCH_ARGS=...  extra arguments for migrate_bench (baked into the guest
 #                   through a wrapper, e.g. "-m 16 -r 2")
-#   BENCH_TIMEOUT   seconds each guest may run (default 1800)
+#   BENCH_PAIRS=N   pairs per setting, folio size and scenario in the
+#                   series guest's paired phase (migrate_bench -p; default
+#                   16, 0 for none): the ratios to the base path measured
+#                   in one boot, with bootstrap confidence intervals
+#   BENCH_TIMEOUT   seconds each guest may run (default 3600)
 #   BENCH_ROUNDS=N  boot each kernel N times, alternating the order
 #                   (default 1); the report pools the samples
 #   BENCH_SKIP_BUILD=1  reuse build/out/{base,series}-bench as they are
@@ -24,7 +28,8 @@ build=$here/build
 src=$build/bench-src
 bench=$build/bench
 prog=migrate_bench
-timeout=${BENCH_TIMEOUT:-1800}
+timeout=${BENCH_TIMEOUT:-3600}
+pairs=${BENCH_PAIRS:-16}
 rounds=${BENCH_ROUNDS:-1}
 # The benchmark machine: 2 vCPUs, one per node, for both kernels alike
 # (migrate_bench runs on CPU 0 and polls from CPU 1).
@@ -106,16 +111,14 @@ git -C "$src" log --format='%h %s' base..HEAD >"$bench/series-commits"
 series_out=$build/out/series-bench
 gcc -static -O2 -Wall -pthread -isystem "$series_out/usr/include" \
 	-o "$bench/prog/$prog" "$bench/prog/tools/mm/$prog.c" -lm
-guest_prog=$bench/prog/$prog
-if [ -n "${BENCH_ARGS:-}" ]; then
-	# guest/init runs /bin/MODE without arguments: wrap the arguments in.
-	mkdir -p "$bench/prog/wrap"
-	cp "$bench/prog/$prog" "$bench/prog/wrap/$prog.bin"
-	printf '#!/bin/sh\nexec /bin/%s.bin %s\n' "$prog" "$BENCH_ARGS" \
-		>"$bench/prog/wrap/$prog"
-	chmod +x "$bench/prog/wrap/$prog"
-	guest_prog=$bench/prog/wrap/$prog
-fi
+# guest/init runs /bin/MODE without arguments: wrap the arguments in.  The
+# base kernel has no migrate_copy settings, so no paired phase.
+mkdir -p "$bench/prog/wrap"
+cp "$bench/prog/$prog" "$bench/prog/wrap/$prog.bin"
+printf '#!/bin/sh\nexec /bin/%s.bin -p %s %s\n' "$prog" "$pairs" \
+	"${BENCH_ARGS:-}" >"$bench/prog/wrap/$prog"
+chmod +x "$bench/prog/wrap/$prog"
+guest_prog=$bench/prog/wrap/$prog
 
 for variant in base series; do
 	out=$build/out/$variant-bench
