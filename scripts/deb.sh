@@ -7,8 +7,8 @@
 # (virtio, NUMA, the copy engines as modules) without debugging: check that
 # it has the drivers of the machine's disk before booting it there.
 #
-# Its own worktree (build/deb-src) and output (build/out/deb); the packages
-# end up in build/deb/.
+# Its own worktree (build/deb-src, built as build/src: see below) and
+# output (build/out/deb); the packages end up in build/deb/.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,11 +16,18 @@ build=$here/build
 tree=$build/deb-src
 out=$build/out/deb
 jobs=${JOBS:-$(nproc)}
-start=$(date +%s)
+start=${DEB_START:-$(date +%s)}
 
-"$here/scripts/deps.sh"
-"$here/scripts/fetch-base.sh" >/dev/null
-"$here/scripts/apply-series.sh" "$tree"
+if [ -z "${DEB_TREE:-}" ]; then
+	# bindeb-pkg's debian/control build-depends on debhelper-compat
+	"$here/scripts/deps.sh" debhelper
+	"$here/scripts/fetch-base.sh" >/dev/null
+	"$here/scripts/apply-series.sh" "$tree"
+	# The rest runs on the worktree built as build/src (as-src.sh), so
+	# that ccache serves what make bench and make configs compiled
+	exec "$here/scripts/as-src.sh" "$tree" env DEB_TREE={} DEB_START="$start" "$0"
+fi
+tree=$DEB_TREE
 "$here/scripts/build-kernel.sh" "$tree" "$out" bench
 
 # As build-kernel.sh built it, so that bindeb-pkg does not relink it

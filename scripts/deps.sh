@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install the Debian packages the harness needs: apt-get when root, a clear
+# Install the Debian packages the harness needs, and those named as
+# arguments (what one target alone needs): apt-get when root, a clear
 # message naming the missing packages otherwise.
 set -euo pipefail
 
 packages=(build-essential bc bison flex cpio kmod libelf-dev libssl-dev
 	  dwarves python3 python3-ply python3-git ccache sparse git file rsync xz-utils
 	  qemu-system-x86 busybox-static libnuma-dev libcap-dev
-	  e2fsprogs xfsprogs btrfs-progs shellcheck gnuplot-nox)
+	  e2fsprogs xfsprogs btrfs-progs shellcheck gnuplot-nox "$@")
 
 missing=()
 for p in "${packages[@]}"; do
