@@ -242,28 +242,13 @@ def plot_paired(bench, paired):
                         sizes.index(int(r['folio_kb'])), r['median_ratio'],
                         r['ci_low'], r['ci_high']))
             f.write('\n\n')
-    xtics = ', '.join('"%s" %d' % (fmt_size(kb), i)
-                      for i, kb in enumerate(sizes))
     plots = ', '.join(
         "'%s' index %d using 1:2:3:4 with yerrorlines title '%s, %s'"
         % (dat, i, sc, cfg) for i, (sc, cfg) in enumerate(lines))
-    script = '\n'.join([
-        'set terminal png size 900,560 noenhanced',
-        "set output '%s'" % os.path.join(bench, 'paired.png'),
+    gnuplot(bench, 'paired', sizes, [
         "set title 'move_pages(): setting / plain, paired in one boot'",
-        "set xlabel 'folio size'",
         "set ylabel 'ratio (median, bars: bootstrap 95% CI)'",
-        'set xtics (%s)' % xtics, 'set xrange [-0.5:%f]' % (len(sizes) - 0.5),
-        'set key top left', 'set grid ytics',
-        'plot 1 notitle dashtype 2, ' + plots, ''])
-    with open(os.path.join(bench, 'paired.gp'), 'w') as f:
-        f.write(script)
-    try:
-        subprocess.run(['gnuplot', os.path.join(bench, 'paired.gp')],
-                       check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print('plot: gnuplot failed: %s' % e, file=sys.stderr)
-
+        'plot 1 notitle dashtype 2, ' + plots])
 
 def pool(rows, keys, stats, extremes):
     """Merge the rows of several runs that share KEYS: the samples of each
@@ -486,28 +471,33 @@ def plot(bench, tput):
                     f.write('%d %s %s\n' % (sizes.index(kb), r['mean_gbps'],
                                             r['sd_gbps']))
             f.write('\n\n')
-    xtics = ', '.join('"%s" %d' % (fmt_size(kb), i)
-                      for i, kb in enumerate(sizes))
     plots = ', '.join(
         "'%s' index %d using 1:2:3 with yerrorlines title '%s %s'"
         % (dat, i, c[0], c[1]) for i, c in enumerate(cols))
-    script = '\n'.join([
-        'set terminal png size 900,560 noenhanced',
-        "set output '%s'" % os.path.join(bench, 'gbps.png'),
+    gnuplot(bench, 'gbps', sizes, [
         "set title 'move_pages() between two NUMA nodes (QEMU TCG: compare "
         "ratios, not absolutes)'",
-        "set xlabel 'folio size'", "set ylabel 'GB/s (mean, error bar: sd)'",
-        'set xtics (%s)' % xtics, 'set xrange [-0.5:%f]' % (len(sizes) - 0.5),
-        'set yrange [0:*]', 'set key top left', 'set grid ytics',
-        'plot ' + plots, ''])
-    with open(os.path.join(bench, 'gbps.gp'), 'w') as f:
+        "set ylabel 'GB/s (mean, error bar: sd)'", 'set yrange [0:*]',
+        'plot ' + plots])
+
+
+def gnuplot(bench, name, sizes, lines):
+    """Plot NAME.png against the folio SIZES with gnuplot LINES."""
+    xtics = ', '.join('"%s" %d' % (fmt_size(kb), i)
+                      for i, kb in enumerate(sizes))
+    script = '\n'.join([
+        'set terminal png size 900,560 noenhanced',
+        "set output '%s'" % os.path.join(bench, name + '.png'),
+        "set xlabel 'folio size'", 'set xtics (%s)' % xtics,
+        'set xrange [-0.5:%f]' % (len(sizes) - 0.5),
+        'set key top left', 'set grid ytics'] + lines + [''])
+    path = os.path.join(bench, name + '.gp')
+    with open(path, 'w') as f:
         f.write(script)
     try:
-        subprocess.run(['gnuplot', os.path.join(bench, 'gbps.gp')],
-                       check=True)
+        subprocess.run(['gnuplot', path], check=True)
     except (OSError, subprocess.CalledProcessError) as e:
         print('plot: gnuplot failed: %s' % e, file=sys.stderr)
-
 
 if __name__ == '__main__':
     sys.exit(main())
