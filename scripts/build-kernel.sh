@@ -33,7 +33,15 @@ mkdir -p "$out"
 "${kmake[@]}" olddefconfig >/dev/null
 
 # A fragment option that Kconfig silently dropped means the guest would
-# miss a feature the suite relies on: fail here, not in the guest.
+# miss a feature the suite relies on: fail here, not in the guest.  As in
+# merge_config.sh, a later fragment overrides an earlier one.
+last_settings() {
+	awk -F= '/^CONFIG_[A-Za-z0-9_]+=/ {
+			if (!($1 in value)) order[n++] = $1
+			value[$1] = $0
+		}
+		END { for (i = 0; i < n; i++) print value[order[i]] }' "$@"
+}
 missing=0
 while IFS= read -r line; do
 	case "$line" in
@@ -53,7 +61,7 @@ while IFS= read -r line; do
 		echo "config: $flavor wants '$line', got '$got'" >&2
 		missing=1
 	fi
-done < <(cat "${frags[@]}")
+done < <(last_settings "${frags[@]}")
 [ "$missing" = 0 ] || exit 1
 
 echo "build: $(basename "$out") ($flavor) in $src"
