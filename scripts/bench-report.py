@@ -40,7 +40,8 @@ TPUT = ('variant', 'config', 'test', 'folio_kb', 'folios_ok', 'mib',
 LAT = ('variant', 'config', 'folio_kb', 'folios', 'batch', 'samples',
        'first_us', 'first_sd_us', 'first_call_us', 'first_call_sd_us',
        'total_us', 'total_sd_us', 'missed', 'poll_us')
-PAIRED = ('scenario', 'config', 'test', 'folio_kb', 'pairs', 'median_ratio',
+PAIRED = ('scenario', 'config', 'test', 'folio_kb', 'pairs', 'blocks',
+          'median_ratio',
           'ci_low', 'ci_high')
 BOOTSTRAP = 4000
 SPLATS = re.compile(
@@ -138,8 +139,9 @@ def main():
                 elif f[0] == 'lat' and len(f) == 14:
                     lat.append(dict(zip(LAT, [v] + f[1:]), run=run))
                 elif f[0] == 'pair' and len(f) == 7 and float(f[5]) > 0:
-                    pairs.setdefault(tuple(f[1:5]), []).append(
-                        float(f[6]) / float(f[5]))
+                    # Per boot: each boot starts its pairs plain first
+                    pairs.setdefault(tuple(f[1:5]), {}).setdefault(
+                        run, []).append(float(f[6]) / float(f[5]))
                 elif f[0] == 'error':
                     errors.append('%s: %s' % (d, ','.join(f[1:])))
                 elif f[0] in ('info', 'folios', 'vmstat') and run == 1:
@@ -164,7 +166,8 @@ def main():
                                           else ()))
             w.writeheader()
             w.writerows(rows)
-    paired = [paired_row(k, v) for k, v in pairs.items()]
+    paired = [paired_row(k, v) for k, v in pairs.items()
+              if any(len(r) > 1 for r in v.values())]
     with open(os.path.join(bench, 'paired.csv'), 'w', newline='') as f:
         w = csv.DictWriter(f, PAIRED)
         w.writeheader()
@@ -207,14 +210,19 @@ def order_balanced(ratios):
     of the guest can alternate from one move to the next (the second of
     two moves fast, the first slow): the ratios of the pairs then take
     turns too, around the truth, and their median lands on either side.
-    The mean of the logs of two pairs in a row cancels that out."""
+    The mean of the logs of two pairs in a row cancels that out.  The
+    ratios are those of one boot, in the order of its pairs: an odd last
+    one is left out."""
     return [(ratios[i] * ratios[i + 1]) ** 0.5
             for i in range(0, len(ratios) - 1, 2)]
 
 
-def paired_row(key, ratios):
-    med, lo, hi = median_ci(order_balanced(ratios))
-    return dict(zip(PAIRED, key + (len(ratios), '%.3f' % med, '%.3f' % lo,
+def paired_row(key, runs):
+    """@runs: the ratios of the pairs of the cell @key, per boot."""
+    blocks = [b for r in runs.values() for b in order_balanced(r)]
+    med, lo, hi = median_ci(blocks)
+    return dict(zip(PAIRED, key + (sum(len(r) for r in runs.values()),
+                                   len(blocks), '%.3f' % med, '%.3f' % lo,
                                    '%.3f' % hi)))
 
 
@@ -227,16 +235,18 @@ def paired_table(paired):
     if not paired:
         return ''
     out = ['', '## Paired ratios: setting / plain, in the same boot', '',
-           'N pairs of moves, the order taking turns: the median, over '
-           'each two pairs in a row, of the geometric mean of their '
-           'ratios, with a bootstrap 95% confidence interval.  "busy": '
+           'N pairs of moves, the order taking turns, make B blocks of '
+           'two pairs in a row, one of each order: the median of the '
+           'geometric means of the blocks, with a bootstrap 95% '
+           'confidence interval (coarse below some 10 blocks).  "busy": '
            'every CPU but the migrating one runs a CPU-bound process.', '',
-           '| scenario | test | setting | folio | N | ratio | 95% CI |',
-           '|---' * 7 + '|']
+           '| scenario | test | setting | folio | N | B | ratio | 95% CI |',
+           '|---' * 8 + '|']
     for r in sorted(paired, key=paired_key):
-        out.append('| %s | %s | %s | %s | %s | %s | %s-%s |' % (
+        out.append('| %s | %s | %s | %s | %s | %s | %s | %s-%s |' % (
             r['scenario'], r['test'], r['config'], fmt_size(r['folio_kb']),
-            r['pairs'], r['median_ratio'], r['ci_low'], r['ci_high']))
+            r['pairs'], r['blocks'], r['median_ratio'], r['ci_low'],
+            r['ci_high']))
     return '\n'.join(out) + '\n'
 
 
