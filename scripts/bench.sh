@@ -15,7 +15,7 @@
 #                   through a wrapper, e.g. "-m 16 -r 2")
 #   BENCH_PAIRS=N   pairs per setting, folio size and scenario in the
 #                   series guest's paired phase (migrate_bench -p; default
-#                   16, 0 for none): the ratios to the base path measured
+#                   20, 0 for none): the ratios to the base path measured
 #                   in one boot, with bootstrap confidence intervals
 #   BENCH_TIMEOUT   seconds each guest may run (default 3600)
 #   BENCH_ROUNDS=N  boot each kernel N times, alternating the order
@@ -29,7 +29,7 @@ src=$build/bench-src
 bench=$build/bench
 prog=migrate_bench
 timeout=${BENCH_TIMEOUT:-3600}
-pairs=${BENCH_PAIRS:-16}
+pairs=${BENCH_PAIRS:-20}
 rounds=${BENCH_ROUNDS:-1}
 # The benchmark machine: 2 vCPUs, one per node, for both kernels alike
 # (migrate_bench runs on CPU 0 and polls from CPU 1).
