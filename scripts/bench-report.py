@@ -41,8 +41,7 @@ LAT = ('variant', 'config', 'folio_kb', 'folios', 'batch', 'samples',
        'first_us', 'first_sd_us', 'first_call_us', 'first_call_sd_us',
        'total_us', 'total_sd_us', 'missed', 'poll_us')
 PAIRED = ('scenario', 'config', 'test', 'folio_kb', 'pairs', 'blocks',
-          'median_ratio',
-          'ci_low', 'ci_high')
+          'median_ratio', 'ci_low', 'ci_high')
 BOOTSTRAP = 4000
 SPLATS = re.compile(
     r'(BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection|'
