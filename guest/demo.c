@@ -240,7 +240,8 @@ static void add_delta(struct vm *sum, const struct vm *before,
 /* What the demo changes, put back when it is done */
 static const char * const saved_paths[] = {
 	NUMA_BALANCING, MC_DIR "engine", MC_DIR "reasons",
-	MC_THRESHOLDS "min_folio_bytes", MC_THRESHOLDS "min_batch_bytes",
+	MC_THRESHOLDS "min_folio_bytes", MC_THRESHOLDS "max_folio_bytes",
+	MC_THRESHOLDS "min_batch_bytes",
 };
 
 static char saved[ARRAY_SIZE(saved_paths)][128];
@@ -341,7 +342,7 @@ static void offload_state(void)
 	static const char * const modules[] = {
 		"migrate_copy_mt", "test_dma_memcpy", "migrate_copy_dma",
 	};
-	char engines[128], reasons[128], folio[32], batch[32];
+	char engines[128], reasons[128], folio[32], ceiling[32], batch[32];
 	size_t i;
 	int ret;
 
@@ -349,13 +350,15 @@ static void offload_state(void)
 	read_line(MC_DIR "engine", engines, sizeof(engines));
 	read_line(MC_DIR "reasons", reasons, sizeof(reasons));
 	read_line(MC_THRESHOLDS "min_folio_bytes", folio, sizeof(folio));
+	read_line(MC_THRESHOLDS "max_folio_bytes", ceiling, sizeof(ceiling));
 	read_line(MC_THRESHOLDS "min_batch_bytes", batch, sizeof(batch));
 	blank();
 	say("   Copy offload, %s", MC_DIR);
 	say("   found     engines %s (active in brackets), reasons %s",
 	    engines, reasons);
-	say("             syscall_or_cpuset thresholds: min_folio_bytes %s, min_batch_bytes %s",
-	    folio, batch);
+	say("             syscall_or_cpuset thresholds: min_folio_bytes %s, max_folio_bytes %s,",
+	    folio, ceiling);
+	say("             min_batch_bytes %s", batch);
 	for (i = 0; i < ARRAY_SIZE(modules); i++) {
 		ret = load_module(modules[i]);
 		if (ret)
@@ -452,7 +455,8 @@ static void trace_read(struct run *r)
 
 /*
  * The base path copies in each folio's callback; an engine path hands every
- * batch of move_pages(2) to the engine, the 4K folios too (thresholds 0).
+ * batch of move_pages(2) to the engine, the 4K folios too (thresholds 0:
+ * no floor and no ceiling).
  */
 static int select_path(const char *engine)
 {
@@ -463,6 +467,7 @@ static int select_path(const char *engine)
 	ret = write_str(MC_DIR "engine", engine);
 	ret = ret ?: write_str(MC_DIR "reasons", "syscall_or_cpuset");
 	ret = ret ?: write_str(MC_THRESHOLDS "min_folio_bytes", "0");
+	ret = ret ?: write_str(MC_THRESHOLDS "max_folio_bytes", "0");
 	return ret ?: write_str(MC_THRESHOLDS "min_batch_bytes", "0");
 }
 
@@ -773,7 +778,7 @@ static void move_pages_demo(bool series)
 	say("2. move_pages(2): %lu MiB of anonymous memory, node 0 -> node 1",
 	    MOVE_BYTES / MiB);
 	say("   base path: reasons=none, each folio's callback copies it.  mt, dma: that engine,");
-	say("   reasons=syscall_or_cpuset, both its thresholds 0 so that 4K folios go too.");
+	say("   reasons=syscall_or_cpuset, its thresholds 0 so that 4K and 2M folios go too.");
 	if (series && trace_setup())
 		trace_write(TRACE_EVENT, "1");
 	move_pages_runs(series);
