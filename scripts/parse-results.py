@@ -34,12 +34,14 @@ SPLATS = re.compile(
 
 
 def read_tests(path):
+    """(name, format, retries) of each suite; FORMAT+retry retries once."""
     suites = []
     with open(path) as f:
         for line in f:
             line = line.split('#', 1)[0].split()
             if line:
-                suites.append((line[0], line[2]))
+                fmt, _, retry = line[2].partition('+')
+                suites.append((line[0], fmt, retry == 'retry'))
     return suites
 
 
@@ -126,6 +128,35 @@ def parse_uffd(lines):
     return results, missing
 
 
+def judge_block(suite, fmt, block):
+    """The results of SUITE's block and what went wrong around them."""
+    lines, rc = block
+    results, missing = (parse_uffd if fmt == 'uffd' else parse_ktap)(lines)
+    problems = []
+    if rc is None:
+        problems.append('%s: output cut off' % suite)
+    elif rc == 137:
+        problems.append('%s: killed by its timeout' % suite)
+    elif rc not in (0, 4) or (rc == 4 and not results):
+        if not any(r[1] == 'fail' for r in results):
+            last = [l.strip() for l in lines if l.strip()][-2:]
+            problems.append('%s: exit status %d, its last output: %s'
+                            % (suite, rc, ' | '.join(last) or 'none'))
+    if missing:
+        problems.append('%s: missing results (%s)' % (suite, missing))
+    if not results:
+        problems.append('%s: no test results' % suite)
+    return results, problems
+
+
+def first_run_failed(suite, results, problems):
+    """Say why SUITE's first run failed (its retry is judged instead)."""
+    why = problems + ['%s:%s failed (%s)' % (suite, r[0], r[2])
+                      for r in results if r[1] == 'fail']
+    print('RETRIED %s: the first run failed, the second is judged: %s'
+          % (suite, '; '.join(why)))
+
+
 def main():
     logdir, tests, skips = sys.argv[1:4]
     suites = read_tests(tests)
@@ -136,25 +167,17 @@ def main():
 
     if header:
         print('guest:', header)
-    for suite, fmt in suites:
+    for suite, fmt, retry in suites:
         if suite not in blocks:
             problems.append('%s: no result (guest died or never ran it)'
                             % suite)
             failed += 1
             continue
-        lines, rc = blocks[suite]
-        results, missing = (parse_uffd if fmt == 'uffd' else parse_ktap)(lines)
-        if rc is None:
-            problems.append('%s: output cut off' % suite)
-        elif rc == 137:
-            problems.append('%s: killed by its timeout' % suite)
-        elif rc not in (0, 4) or (rc == 4 and not results):
-            if not any(r[1] == 'fail' for r in results):
-                problems.append('%s: exit status %d' % (suite, rc))
-        if missing:
-            problems.append('%s: missing results (%s)' % (suite, missing))
-        if not results:
-            problems.append('%s: no test results' % suite)
+        results, found = judge_block(suite, fmt, blocks[suite])
+        if retry and suite + '.retry' in blocks:
+            first_run_failed(suite, results, found)
+            results, found = judge_block(suite, fmt, blocks[suite + '.retry'])
+        problems += found
         for name, status, why in results:
             full = suite + ':' + name
             if status == 'skip':
