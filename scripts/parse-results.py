@@ -6,12 +6,19 @@ parse-results.py LOGDIR TESTS KNOWN_SKIPS
 
 Reads LOGDIR/results.log (the blocks guest/init wrote) and LOGDIR/console.log
 (the kernel console).  Prints one line per test and ends with
-'N passed, N failed, N skipped'.  Exits non-zero when a test failed, a suite
-listed in TESTS left no complete result, a skip is not listed in KNOWN_SKIPS,
-or the console holds a kernel splat.
+'N passed, N failed, N skipped, N retried'.  Exits non-zero when a test
+failed, a suite listed in TESTS left no complete result, a skip is not listed
+in KNOWN_SKIPS, or the console holds a kernel splat.
+
+A suite whose format ends in +retry was run again by the guest when it
+exited with an error.  Its second run is judged only if every test that
+failed or never finished in the first run is listed in known-flakes, beside
+KNOWN_SKIPS; a RETRIED line then shows the first run's failure.  Otherwise
+the first run is judged.
 """
 
 import fnmatch
+import os
 import re
 import sys
 
@@ -34,19 +41,26 @@ SPLATS = re.compile(
 
 
 def read_tests(path):
-    """(name, format, retries) of each suite; FORMAT+retry retries once."""
+    """(name, format, retried) of each suite."""
     suites = []
     with open(path) as f:
         for line in f:
             line = line.split('#', 1)[0].split()
-            if line:
-                fmt, _, retry = line[2].partition('+')
-                suites.append((line[0], fmt, retry == 'retry'))
+            if not line:
+                continue
+            fmt, plus, suffix = line[2].partition('+')
+            if line[0].endswith('.retry') or (plus and suffix != 'retry') \
+                    or (suffix and fmt == 'kunit'):
+                sys.exit('%s: bad suite line: %s' % (path, ' '.join(line)))
+            suites.append((line[0], fmt, bool(suffix)))
     return suites
 
 
 def read_known_skips(path):
+    """(suite, test glob, reason) of each line; known-flakes has the same."""
     known = []
+    if not os.path.exists(path):
+        return known
     with open(path) as f:
         for line in f:
             if line.strip() and not line.startswith('#'):
@@ -112,6 +126,13 @@ def parse_ktap(lines):
                      if missing else None)
 
 
+def unfinished_uffd(lines, results):
+    """The uffd tests that started and left no result."""
+    done = {r[0] for r in results}
+    return [t for line in lines for t in re.findall(r'Testing (.+?)\.\.\.',
+                                                   line) if t not in done]
+
+
 def parse_uffd(lines):
     results = []
     for line in lines:
@@ -139,7 +160,7 @@ def judge_block(suite, fmt, block):
         problems.append('%s: killed by its timeout' % suite)
     elif rc not in (0, 4) or (rc == 4 and not results):
         if not any(r[1] == 'fail' for r in results):
-            last = [l.strip() for l in lines if l.strip()][-2:]
+            last = [l.strip()[:200] for l in lines if l.strip()][-2:]
             problems.append('%s: exit status %d, its last output: %s'
                             % (suite, rc, ' | '.join(last) or 'none'))
     if missing:
@@ -149,20 +170,33 @@ def judge_block(suite, fmt, block):
     return results, problems
 
 
-def first_run_failed(suite, results, problems):
-    """Say why SUITE's first run failed (its retry is judged instead)."""
-    why = problems + ['%s:%s failed (%s)' % (suite, r[0], r[2])
-                      for r in results if r[1] == 'fail']
-    print('RETRIED %s: the first run failed, the second is judged: %s'
-          % (suite, '; '.join(why)))
+def retry_judged(suite, fmt, block, results, problems, flakes):
+    """Whether the first run of SUITE failed only in its known flakes."""
+    lines, rc = block
+    if rc in (None, 0, 4, 137):
+        return False
+    failed = [r[0] for r in results if r[1] == 'fail']
+    if fmt == 'uffd':
+        failed += unfinished_uffd(lines, results)
+    if not failed or not all(any(k[0] == suite and
+                                 fnmatch.fnmatchcase(t, k[1])
+                                 for k in flakes) for t in failed):
+        return False
+    print('RETRIED %s: the first run failed in %s (%s), the second is '
+          'judged: %s' % (suite, ', '.join(failed),
+                          '; '.join(k[2] for k in flakes if k[0] == suite),
+                          '; '.join(problems)))
+    return True
 
 
 def main():
     logdir, tests, skips = sys.argv[1:4]
     suites = read_tests(tests)
     known = read_known_skips(skips)
+    flakes = read_known_skips(os.path.join(os.path.dirname(skips),
+                                           'known-flakes'))
     blocks, header = read_blocks(logdir + '/results.log')
-    passed = failed = skipped = 0
+    passed = failed = skipped = retried = 0
     problems = []
 
     if header:
@@ -174,9 +208,11 @@ def main():
             failed += 1
             continue
         results, found = judge_block(suite, fmt, blocks[suite])
-        if retry and suite + '.retry' in blocks:
-            first_run_failed(suite, results, found)
-            results, found = judge_block(suite, fmt, blocks[suite + '.retry'])
+        again = suite + '.retry'
+        if retry and again in blocks and \
+                retry_judged(suite, fmt, blocks[suite], results, found, flakes):
+            retried += 1
+            results, found = judge_block(again, fmt, blocks[again])
         problems += found
         for name, status, why in results:
             full = suite + ':' + name
@@ -206,7 +242,8 @@ def main():
 
     for p in problems:
         print('ERROR', p)
-    print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+    print('%d passed, %d failed, %d skipped, %d retried'
+          % (passed, failed, skipped, retried))
     return 1 if failed or problems else 0
 
 
