@@ -17,6 +17,7 @@ KNOWN_SKIPS; a RETRIED line then shows the first run's failure.  Otherwise
 the first run is judged.
 """
 
+import collections
 import fnmatch
 import os
 import re
@@ -25,6 +26,7 @@ import sys
 RESULT = re.compile(r'^(\s*)(not ok|ok)\s+\d+\s*-?\s*([^#]*?)\s*(#\s*(.*))?$')
 PLAN = re.compile(r'^\s*1\.\.(\d+)')
 SUBTEST = re.compile(r'^(\s*)#\s*Subtest:\s*(\S+)')
+STARTED = re.compile(r'Testing (.+?)\.\.\.')
 UFFD = re.compile(r'Testing (.+?)\.\.\. (done|failed \[reason: (.*)\]|'
                   r'skipped \[reason: (.*)\])')
 
@@ -59,8 +61,6 @@ def read_tests(path):
 def read_known_skips(path):
     """(suite, test glob, reason) of each line; known-flakes has the same."""
     known = []
-    if not os.path.exists(path):
-        return known
     with open(path) as f:
         for line in f:
             if line.strip() and not line.startswith('#'):
@@ -126,14 +126,8 @@ def parse_ktap(lines):
                      if missing else None)
 
 
-def unfinished_uffd(lines, results):
-    """The uffd tests that started and left no result."""
-    done = {r[0] for r in results}
-    return [t for line in lines for t in re.findall(r'Testing (.+?)\.\.\.',
-                                                   line) if t not in done]
-
-
 def parse_uffd(lines):
+    """Each test's result; one that started and never finished failed."""
     results = []
     for line in lines:
         for m in UFFD.finditer(line):
@@ -143,10 +137,13 @@ def parse_uffd(lines):
                 results.append((m.group(1), 'fail', m.group(3)))
             else:
                 results.append((m.group(1), 'skip', m.group(4)))
-    started = sum(line.count('Testing ') for line in lines)
-    missing = 'started %d, finished %d' % (started, len(results)) \
-        if started != len(results) else None
-    return results, missing
+    unfinished = collections.Counter(t for line in lines
+                                     for t in STARTED.findall(line))
+    unfinished.subtract(r[0] for r in results)
+    last = [l.strip()[:200] for l in lines if l.strip()][-1:]
+    results += [(t, 'fail', 'never finished, last output: ' + ' '.join(last))
+                for t in unfinished.elements()]
+    return results, None
 
 
 def judge_block(suite, fmt, block):
@@ -160,9 +157,7 @@ def judge_block(suite, fmt, block):
         problems.append('%s: killed by its timeout' % suite)
     elif rc not in (0, 4) or (rc == 4 and not results):
         if not any(r[1] == 'fail' for r in results):
-            last = [l.strip()[:200] for l in lines if l.strip()][-2:]
-            problems.append('%s: exit status %d, its last output: %s'
-                            % (suite, rc, ' | '.join(last) or 'none'))
+            problems.append('%s: exit status %d' % (suite, rc))
     if missing:
         problems.append('%s: missing results (%s)' % (suite, missing))
     if not results:
@@ -170,22 +165,18 @@ def judge_block(suite, fmt, block):
     return results, problems
 
 
-def retry_judged(suite, fmt, block, results, problems, flakes):
+def retry_judged(suite, rc, results, problems, flakes):
     """Whether the first run of SUITE failed only in its known flakes."""
-    lines, rc = block
     if rc in (None, 0, 4, 137):
         return False
     failed = [r[0] for r in results if r[1] == 'fail']
-    if fmt == 'uffd':
-        failed += unfinished_uffd(lines, results)
     if not failed or not all(any(k[0] == suite and
                                  fnmatch.fnmatchcase(t, k[1])
                                  for k in flakes) for t in failed):
         return False
-    print('RETRIED %s: the first run failed in %s (%s), the second is '
-          'judged: %s' % (suite, ', '.join(failed),
-                          '; '.join(k[2] for k in flakes if k[0] == suite),
-                          '; '.join(problems)))
+    why = ['%s: %s' % (r[0], r[2]) for r in results if r[1] == 'fail']
+    print('RETRIED %s, the second run is judged: the first failed in %s'
+          % (suite, '; '.join(why + problems)))
     return True
 
 
@@ -210,7 +201,7 @@ def main():
         results, found = judge_block(suite, fmt, blocks[suite])
         again = suite + '.retry'
         if retry and again in blocks and \
-                retry_judged(suite, fmt, blocks[suite], results, found, flakes):
+                retry_judged(suite, blocks[suite][1], results, found, flakes):
             retried += 1
             results, found = judge_block(again, fmt, blocks[again])
         problems += found
