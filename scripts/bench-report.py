@@ -337,6 +337,38 @@ def lookup(tput, variant, config, test, kb=None):
     return None
 
 
+def device_thp_ratios(tput, cols):
+    """The 2MB device path over the 4K one, per setting of the same boot."""
+    out = []
+    for c in cols:
+        for way in ('to_dev', 'to_sys'):
+            small = lookup(tput, *c, 'hmm_private_' + way)
+            thp = lookup(tput, *c, 'hmm_private_thp_' + way)
+            if not small or not thp or not int(thp['samples']) \
+                    or not int(small['samples']):
+                continue
+            if not out:
+                out += ['## Device THP path over the 4K path (same boot)', '',
+                        'GB/s of migrate_vma() with whole 2MB THPs over '
+                        'GB/s with 4K pages, same kernel and setting: mean '
+                        'over mean, and the range min/max to max/min.  '
+                        'TCG distorts absolute figures; the ratio is what '
+                        'to compare.', '',
+                        '| kernel | setting | way | THP GB/s | 4K GB/s | '
+                        'ratio | range | whole THPs |',
+                        '|---|---|---|---|---|---|---|---|']
+            out.append('| %s | %s | %s | %s ± %s | %s ± %s | %s | %s-%s '
+                       '| %s |' % (
+                           c[0], c[1], way.replace('_', ' '),
+                           thp['mean_gbps'], thp['sd_gbps'],
+                           small['mean_gbps'], small['sd_gbps'],
+                           ratio(thp['mean_gbps'], small['mean_gbps']),
+                           ratio(thp['min_gbps'], small['max_gbps']),
+                           ratio(thp['max_gbps'], small['min_gbps']),
+                           thp['folios_ok']))
+    return out + [''] if out else out
+
+
 def ratio(a, b):
     try:
         return '%.2f' % (float(a) / float(b))
@@ -393,7 +425,8 @@ def make_table(meta, tput, lat):
             if not single:
                 continue
             rows = [(t, t, lookup(tput, *base, t)) for t in single]
-            title = 'migrate_vma() through test_hmm (4K pages)'
+            title = ('migrate_vma() through test_hmm (4K pages; _thp: '
+                     'THP-backed, moved in whole 2MB folios)')
         else:
             sizes = sorted({r['folio_kb'] for r in tput
                             if r['test'] == test}, key=int)
@@ -427,6 +460,7 @@ def make_table(meta, tput, lat):
                 cells.append(cell)
             out.append('| %s | %s |' % (name, ' | '.join(cells)))
         out.append('')
+    out += device_thp_ratios(tput, cols)
     if lat:
         lcols = []
         for r in lat:

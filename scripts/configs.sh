@@ -3,7 +3,7 @@
 #
 # make configs: build the series in the configurations a kernel test robot
 # would try: the test and bench configs, and the bench config with the
-# offload, the DMA engine, migration, NUMA or device-private memory off,
+# offload, the DMA engine, migration, NUMA, THP or device-private memory off,
 # with the engines built in, and a 32-bit i386 kernel.  Each is tinyconfig
 # with the harness's fragments (config/) and its own options, which must
 # survive olddefconfig; each must build (bzImage and modules) without a
@@ -38,6 +38,7 @@ matrix=(
 	 CONFIG_MIGRATION=n"
 	"numa-off x86_64 bench CONFIG_NUMA=n"
 	"device-private-off x86_64 bench CONFIG_DEVICE_PRIVATE=n"
+	"thp-off x86_64 bench CONFIG_TRANSPARENT_HUGEPAGE=n"
 	"i386 i386 i386 CONFIG_64BIT=n CONFIG_HIGHMEM4G=y
 	 CONFIG_MIGRATE_COPY_OFFLOAD=y
 	 CONFIG_MIGRATE_COPY_MT=m CONFIG_MIGRATE_COPY_DMA=m"

@@ -14,8 +14,10 @@ awk '
 	}
 	!body && subject != "" && /^ / { subject = subject $0; next }
 	!body && /^$/ { body = 1; print subject; print ""; next }
-	body && /^[^ ].* \([0-9]+\):$/ { exit }
-	body { lines[++n] = $0 }
+	# The shortlog: "Author (N):" after a blank line; a paragraph line
+	# may end in "(41):" too.
+	body && prev == "" && /^[^ ].* \([0-9]+\):$/ { exit }
+	body { lines[++n] = $0; prev = $0 }
 	END {
 		while (n > 0 && lines[n] == "") n--
 		for (i = 1; i <= n; i++) print lines[i]
